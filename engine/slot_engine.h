@@ -1,0 +1,277 @@
+// SlotEngine: the in-memory table of concurrency limits, their slots and the
+// leases that hold them. Every semantic of shared/spec/API.md that is not HTTP
+// lives behind this header.
+//
+// Thread safety: every public member function may be called concurrently from
+// any number of threads. Each call is atomic with respect to every other call
+// on the limits it names (multi-limit calls lock the limits' shards in
+// ascending shard order, so they are all-or-nothing and deadlock-free).
+//
+// Outcomes are Status values; results are written through out-parameters that
+// the caller may reuse between calls to avoid allocation.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "engine/random_source.h"
+#include "engine/time_source.h"
+#include "engine/uuid.h"
+
+namespace slotd {
+
+enum class Status {
+  kOk,
+  kNotFound,              // no limit with that id or name
+  kNameTaken,             // create or rename onto an existing name
+  kInvalidName,           // empty, or contains one of / % & > <
+  kInvalidValue,          // negative limit/slots/decay, non-finite number
+  kSlotsExceedLimit,      // an active named limit has limit < slots
+  kNoDecayForRateLimit,   // rate_limit mode on a limit without decay
+  kLocked,                // not enough free slots (nothing was taken)
+  kZeroLimit,             // v1 increment on a limit of 0 (would deadlock)
+  kLeaseNotFound,         // unknown, released or expired lease
+};
+
+const char* StatusName(Status status);
+
+// The spec's name rule: non-empty, none of / % & > <.
+bool IsValidLimitName(std::string_view name);
+
+// Prefix that makes a limit a v1 tag limit.
+inline constexpr std::string_view kTagPrefix = "tag:";
+
+// A limit as seen at one instant, with decay applied up to that instant.
+struct LimitSnapshot {
+  Uuid id;
+  TimePoint created;
+  TimePoint updated;
+  bool active = true;
+  std::string name;
+  int64_t limit = 0;
+  int64_t active_slots = 0;  // after decay, rounded up (never below 0)
+  int64_t denied_slots = 0;  // after decay, rounded up (never below 0)
+  double slot_decay_per_second = 0;
+  double avg_slot_occupancy_seconds = 2.0;
+  // Ids of task_run holders of unexpired leases on this limit, sorted and
+  // unique. Filled only by the calls that say so (the v1 views).
+  std::vector<Uuid> task_run_holders;
+};
+
+// The id, name and limit of a limit (Prefect's "Minimal" response).
+struct LimitRef {
+  Uuid id;
+  std::string name;
+  int64_t limit = 0;
+};
+
+struct NewLimit {
+  std::string name;
+  int64_t limit = 0;
+  bool active = true;
+  int64_t active_slots = 0;
+  int64_t denied_slots = 0;
+  double slot_decay_per_second = 0;
+};
+
+// Fields to change; an empty optional leaves the field as it is.
+struct LimitPatch {
+  std::optional<bool> active;
+  std::optional<std::string> name;
+  std::optional<int64_t> limit;
+  std::optional<int64_t> active_slots;
+  std::optional<int64_t> denied_slots;
+  std::optional<double> slot_decay_per_second;
+};
+
+// A limit named by id or by name.
+using LimitKey = std::variant<Uuid, std::string_view>;
+
+enum class AcquireMode { kConcurrency, kRateLimit };
+
+enum class HolderType { kFlowRun, kTaskRun, kDeployment };
+
+struct Holder {
+  HolderType type = HolderType::kTaskRun;
+  Uuid id{};
+  bool operator==(const Holder&) const = default;
+};
+
+struct LeaseTerms {
+  Micros duration{std::chrono::seconds(300)};
+  std::optional<Holder> holder;
+};
+
+struct AcquireRequest {
+  std::span<const std::string_view> names;  // duplicates count once
+  int64_t slots = 1;                        // > 0
+  AcquireMode mode = AcquireMode::kConcurrency;
+  std::optional<LeaseTerms> lease;          // set: the slots are held by a lease
+};
+
+struct AcquireOutcome {
+  // kOk: every existing named limit, active or not, in request order.
+  std::vector<LimitRef> limits;
+  // kOk with a lease: the new lease (it holds the active limits only).
+  Uuid lease_id{};
+  // kLocked: the jittered Retry-After, in seconds.
+  double retry_after_seconds = 0;
+  // kNoDecayForRateLimit: the active named limits without decay, request order.
+  std::vector<std::string> names_without_decay;
+};
+
+struct ReleaseRequest {
+  std::span<const std::string_view> names;
+  int64_t slots = 1;                       // > 0
+  std::optional<double> occupancy_seconds; // > 0 when set
+};
+
+struct LeaseSnapshot {
+  Uuid id;
+  std::vector<Uuid> limit_ids;
+  int64_t slots = 0;
+  std::optional<Holder> holder;
+  TimePoint created_at;
+  TimePoint expiration;
+};
+
+// v1 increment by task run.
+struct TagIncrementOutcome {
+  // kOk: every active named tag limit (held now), with `name` the bare tag.
+  std::vector<LimitRef> limits;
+  // kZeroLimit / kLocked: the bare tag of the limit that refused.
+  std::string refusing_tag;
+  // kLocked: the tag wait in seconds (no jitter).
+  double retry_after_seconds = 0;
+};
+
+struct EngineOptions {
+  size_t limit_shards = 64;
+  size_t lease_shards = 64;
+  double tag_wait_seconds = 10;        // max_wait of tag: limits, v1 Retry-After
+  double max_slot_wait_seconds = 30;   // max_wait of other limits
+  std::shared_ptr<const TimeSource> clock;  // default: SystemTimeSource
+  std::shared_ptr<RandomSource> random;     // default: ThreadLocalRandomSource
+};
+
+// Lease length of a v1 increment: about 100 years (v1 clients never renew).
+inline constexpr Micros kV1LeaseDuration = std::chrono::hours(24 * 36525);
+
+class SlotEngine {
+ public:
+  explicit SlotEngine(EngineOptions options = {});
+  ~SlotEngine();  // stops the sweeper if running
+  SlotEngine(const SlotEngine&) = delete;
+  SlotEngine& operator=(const SlotEngine&) = delete;
+
+  const EngineOptions& options() const { return options_; }
+  TimePoint Now() const { return options_.clock->Now(); }
+
+  // ---- limits -------------------------------------------------------------
+
+  // Creates a limit. kInvalidName, kInvalidValue (negative count, bad decay),
+  // kNameTaken. On kOk *out holds the new limit.
+  Status CreateLimit(const NewLimit& spec, LimitSnapshot* out);
+
+  // Reads one limit. kNotFound. With_holders fills task_run_holders.
+  Status ReadLimit(const LimitKey& key, LimitSnapshot* out, bool with_holders = false);
+
+  // Limits whose name starts with `prefix`, ordered by name, skipping `offset`
+  // and returning at most `max_count`. A limit created, renamed or deleted
+  // while the call runs may or may not appear.
+  void ListLimits(std::string_view prefix, size_t offset, size_t max_count,
+                  std::vector<LimitSnapshot>* out, bool with_holders = false);
+
+  // Sets the fields given. Setting active_slots sets the (decayed) level;
+  // setting denied_slots likewise. kNotFound, kInvalidName, kInvalidValue,
+  // kNameTaken (rename onto another limit's name). Nothing changes on error.
+  Status UpdateLimit(const LimitKey& key, const LimitPatch& patch);
+
+  // Deletes the limit and drops it from every lease holding it (the leases
+  // stay). kNotFound.
+  Status DeleteLimit(const LimitKey& key);
+
+  size_t LimitCount() const;
+
+  // ---- v2 slots -----------------------------------------------------------
+
+  // The spec's "Acquiring": unknown names ignored, inactive limits listed but
+  // untouched; kSlotsExceedLimit, kNoDecayForRateLimit, kLocked (denial
+  // recorded on every active named limit), kOk. kInvalidValue if slots <= 0.
+  Status Acquire(const AcquireRequest& request, AcquireOutcome* out);
+
+  // Takes `slots` off every active named limit (floored at 0 after decay) and
+  // with occupancy_seconds updates the occupancy average. *out: every existing
+  // named limit, request order. Always kOk (kInvalidValue if slots <= 0).
+  Status Release(const ReleaseRequest& request, std::vector<LimitRef>* out);
+
+  // ---- leases -------------------------------------------------------------
+
+  // New expiration = now + duration. kLeaseNotFound if unknown or expired.
+  Status RenewLease(const Uuid& lease_id, Micros duration);
+
+  // Releases the lease: its slots come off each limit it still holds, with
+  // occupancy = now - created_at. kLeaseNotFound if unknown (or already
+  // released); an expired, unswept lease is released as at its expiration.
+  Status ReleaseLease(const Uuid& lease_id);
+
+  // kLeaseNotFound if unknown, released or expired.
+  Status ReadLease(const Uuid& lease_id, LeaseSnapshot* out) const;
+
+  // Releases every lease whose expiration is <= now (occupancy = expiration -
+  // created_at). Returns how many. Cost: O(expired * log leases).
+  size_t ExpireLeases();
+
+  size_t LeaseCount() const;
+
+  // Runs ExpireLeases() every `interval` of real time on a background thread
+  // until StopSweeper() (or destruction). Calling Start twice restarts it.
+  void StartSweeper(Micros interval);
+  void StopSweeper();
+
+  // ---- v1 tag limits (names are bare tags; the limit is "tag:<tag>") --------
+
+  // Creates tag:<tag> with `limit`, or sets the limit of the existing one.
+  // *created says which. kInvalidName, kInvalidValue.
+  Status UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out, bool* created);
+
+  // One slot on every active named tag limit for `task_run`, held by one lease
+  // of kV1LeaseDuration; limits the run already holds (an unexpired lease with
+  // holder task_run/task_run) are not taken again. kZeroLimit if any named
+  // limit (active or not) has limit 0; kLocked if one is full (no denial
+  // recorded); kOk.
+  Status IncrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
+                            TagIncrementOutcome* out);
+
+  // Releases, whole and without occupancy update, every lease of `task_run`
+  // on the named tag limits. *out: every existing named limit (name stored,
+  // with prefix), request order.
+  Status DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
+                            std::vector<LimitRef>* out);
+
+  // Takes the limit out of every lease holding it, then gives one slot to a
+  // new kV1LeaseDuration lease per distinct override id (holder task_run), so
+  // active_slots becomes exactly the number of distinct ids. kNotFound.
+  Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
+
+ private:
+  struct Impl;
+  EngineOptions options_;
+  std::unique_ptr<Impl> impl_;
+
+  std::mutex sweeper_mutex_;
+  std::condition_variable sweeper_wakeup_;
+  bool sweeper_stop_ = false;  // guarded by sweeper_mutex_
+  std::thread sweeper_;
+};
+
+}  // namespace slotd
