@@ -123,7 +123,8 @@ struct AcquireOutcome {
   std::vector<LimitRef> limits;
   // kOk with a lease: the new lease (it holds the active limits only).
   Uuid lease_id{};
-  // kLocked: the jittered Retry-After, in seconds.
+  // kLocked: the jittered Retry-After, in seconds (engine/retry_after.h says
+  // exactly how it is drawn).
   double retry_after_seconds = 0;
   // kNoDecayForRateLimit: the active named limits without decay, request order.
   std::vector<std::string> names_without_decay;
@@ -263,8 +264,11 @@ class SlotEngine {
   // active_slots becomes exactly the number of distinct ids. kNotFound.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
 
- private:
+  // The internals (engine/engine_impl.h); named here only so the engine's own
+  // files can share them.
   struct Impl;
+
+ private:
   EngineOptions options_;
   std::unique_ptr<Impl> impl_;
 

@@ -1,0 +1,79 @@
+// LimitState: one limit's record and its slot arithmetic (decay, denial,
+// occupancy). Internal to the engine; the owning shard's mutex guards it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "engine/slot_engine.h"
+
+namespace slotd {
+
+class LimitState {
+ public:
+  LimitState(const Uuid& id, const NewLimit& spec, TimePoint now);
+
+  const Uuid& id() const { return id_; }
+  const std::string& name() const { return name_; }
+  bool active() const { return active_; }
+  int64_t limit() const { return limit_; }
+  double slot_decay_per_second() const { return decay_; }
+  double avg_slot_occupancy_seconds() const { return avg_occupancy_; }
+  bool is_tag_limit() const { return name_.starts_with(kTagPrefix); }
+
+  // Slots in use at `now`: the continuous level rounded up, never below 0.
+  int64_t ActiveSlotsAt(TimePoint now) const;
+  // Denied slots at `now`, decayed the same way at the denial rate.
+  int64_t DeniedSlotsAt(TimePoint now, double max_wait) const;
+
+  // Takes `slots` and brings the denied level up to date.
+  void TakeSlots(int64_t slots, TimePoint now, double max_wait);
+  // Gives back `slots` (floored at 0).
+  void GiveBackSlots(int64_t slots, TimePoint now);
+  // Records a refusal of `slots`.
+  void AddDenied(int64_t slots, TimePoint now, double max_wait);
+  // Folds one release into the occupancy average (no-op when limit is 0).
+  void RecordOccupancy(double occupancy_seconds, int64_t slots, TimePoint now, double max_wait);
+  // Sets the slot counter exactly (v1 reset).
+  void SetActiveSlots(int64_t slots, TimePoint now);
+
+  // Applies the patch's non-name fields (the caller handles renames and has
+  // validated the values).
+  void ApplyPatch(const LimitPatch& patch, TimePoint now, double max_wait);
+  void Rename(std::string name, TimePoint now);
+  void Touch(TimePoint now) { updated_ = now; }
+
+  void FillSnapshot(TimePoint now, double max_wait, LimitSnapshot* out) const;
+  void FillRef(LimitRef* out) const;
+
+  // Leases holding this limit, by lease id, with their holders: "who holds
+  // this limit" is a lookup here, never a scan of the lease table.
+  std::unordered_map<Uuid, std::optional<Holder>, UuidHash>& leases() { return leases_; }
+  const std::unordered_map<Uuid, std::optional<Holder>, UuidHash>& leases() const {
+    return leases_;
+  }
+
+ private:
+  double ActiveLevelAt(TimePoint now) const;
+  double DeniedLevelAt(TimePoint now, double max_wait) const;
+  double DeniedDecayRate(double max_wait) const;
+
+  Uuid id_;
+  std::string name_;
+  TimePoint created_;
+  TimePoint updated_;
+  bool active_;
+  int64_t limit_;
+  double decay_;
+  double avg_occupancy_ = 2.0;
+  // Continuous levels, exact at their timestamps and decaying after them.
+  double active_level_;
+  TimePoint active_level_at_;
+  double denied_level_;
+  TimePoint denied_level_at_;
+  std::unordered_map<Uuid, std::optional<Holder>, UuidHash> leases_;
+};
+
+}  // namespace slotd

@@ -1,0 +1,148 @@
+// The engine's plumbing: construction, the shard locks, the catalog, and the
+// name rule. Limits, slots, leases and the v1 view have files of their own.
+#include <algorithm>
+#include <unordered_set>
+
+#include "engine/engine_impl.h"
+
+namespace slotd {
+
+const char* StatusName(Status status) {
+  switch (status) {
+    case Status::kOk: return "Ok";
+    case Status::kNotFound: return "NotFound";
+    case Status::kNameTaken: return "NameTaken";
+    case Status::kInvalidName: return "InvalidName";
+    case Status::kInvalidValue: return "InvalidValue";
+    case Status::kSlotsExceedLimit: return "SlotsExceedLimit";
+    case Status::kNoDecayForRateLimit: return "NoDecayForRateLimit";
+    case Status::kLocked: return "Locked";
+    case Status::kZeroLimit: return "ZeroLimit";
+    case Status::kLeaseNotFound: return "LeaseNotFound";
+  }
+  return "Unknown";
+}
+
+bool IsValidLimitName(std::string_view name) {
+  return !name.empty() && name.find_first_of("/%&><") == std::string_view::npos;
+}
+
+namespace {
+
+EngineOptions WithDefaults(EngineOptions options) {
+  if (!options.clock) options.clock = std::make_shared<SystemTimeSource>();
+  if (!options.random) options.random = std::make_shared<ThreadLocalRandomSource>();
+  options.limit_shards = std::max<size_t>(options.limit_shards, 1);
+  options.lease_shards = std::max<size_t>(options.lease_shards, 1);
+  return options;
+}
+
+}  // namespace
+
+SlotEngine::SlotEngine(EngineOptions options)
+    : options_(WithDefaults(std::move(options))), impl_(std::make_unique<Impl>(options_)) {}
+
+SlotEngine::~SlotEngine() { StopSweeper(); }
+
+SlotEngine::Impl::Impl(const EngineOptions& engine_options)
+    : options(engine_options), leases(engine_options.lease_shards) {
+  shards.reserve(options.limit_shards);
+  for (size_t i = 0; i < options.limit_shards; ++i) shards.push_back(std::make_unique<LimitShard>());
+}
+
+LimitState* SlotEngine::Impl::FindLocked(std::string_view name) {
+  auto& limits = ShardOf(name).limits;
+  auto it = limits.find(name);
+  return it == limits.end() ? nullptr : &it->second;
+}
+
+void SlotEngine::Impl::FindAllLocked(std::span<const std::string_view> names,
+                                     std::vector<LimitState*>* found) {
+  for (std::string_view name : names) {
+    if (LimitState* limit = FindLocked(name)) found->push_back(limit);
+  }
+}
+
+// ---- catalog ----------------------------------------------------------------
+
+std::optional<std::string> SlotEngine::Impl::NameOf(const Uuid& id) const {
+  std::shared_lock lock(catalog_mutex);
+  auto it = name_by_id.find(id);
+  if (it == name_by_id.end()) return std::nullopt;
+  return it->second;
+}
+
+void SlotEngine::Impl::CatalogAdd(const Uuid& id, const std::string& name) {
+  std::unique_lock lock(catalog_mutex);
+  name_by_id.emplace(id, name);
+  ordered_names.insert(name);
+}
+
+void SlotEngine::Impl::CatalogRemove(const Uuid& id, const std::string& name) {
+  std::unique_lock lock(catalog_mutex);
+  name_by_id.erase(id);
+  ordered_names.erase(name);
+}
+
+void SlotEngine::Impl::CatalogRename(const Uuid& id, const std::string& old_name,
+                                     const std::string& new_name) {
+  std::unique_lock lock(catalog_mutex);
+  name_by_id[id] = new_name;
+  ordered_names.erase(old_name);
+  ordered_names.insert(new_name);
+}
+
+size_t SlotEngine::LimitCount() const {
+  std::shared_lock lock(impl_->catalog_mutex);
+  return impl_->name_by_id.size();
+}
+
+// ---- locking ----------------------------------------------------------------
+
+ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::span<const std::string_view> names)
+    : impl_(impl) {
+  std::span<size_t> indices(inline_);
+  if (names.size() > kInline) {
+    overflow_.resize(names.size());
+    indices = overflow_;
+  }
+  indices = indices.first(names.size());
+  for (size_t i = 0; i < names.size(); ++i) indices[i] = impl.ShardIndex(names[i]);
+  std::sort(indices.begin(), indices.end());
+  auto last = std::unique(indices.begin(), indices.end());
+  locked_ = indices.first(static_cast<size_t>(last - indices.begin()));
+  for (size_t index : locked_) impl_.shards[index]->mutex.lock();
+}
+
+ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::string_view name) : impl_(impl) {
+  inline_[0] = impl.ShardIndex(name);
+  locked_ = std::span<size_t>(inline_).first(1);
+  impl_.shards[inline_[0]]->mutex.lock();
+}
+
+ShardGuard::~ShardGuard() {
+  for (size_t i = locked_.size(); i-- > 0;) impl_.shards[locked_[i]]->mutex.unlock();
+}
+
+CallScratch& ThreadScratch() {
+  thread_local CallScratch scratch;
+  return scratch;
+}
+
+void UniqueNames(std::span<const std::string_view> names, std::vector<std::string_view>* out) {
+  out->clear();
+  constexpr size_t kLinearScanMax = 16;
+  if (names.size() <= kLinearScanMax) {
+    for (std::string_view name : names) {
+      if (std::find(out->begin(), out->end(), name) == out->end()) out->push_back(name);
+    }
+    return;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(names.size());
+  for (std::string_view name : names) {
+    if (seen.insert(name).second) out->push_back(name);
+  }
+}
+
+}  // namespace slotd

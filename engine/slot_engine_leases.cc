@@ -1,0 +1,140 @@
+// Leases: creation, release, renewal, expiry and the background sweeper.
+#include <algorithm>
+
+#include "engine/engine_impl.h"
+
+namespace slotd {
+
+Uuid SlotEngine::Impl::AddLease(std::span<LimitState* const> held, int64_t slots,
+                                const std::optional<Holder>& holder, TimePoint now,
+                                Micros duration) {
+  Lease lease;
+  lease.id = NewRandomUuid();
+  lease.limit_ids.reserve(held.size());
+  for (LimitState* limit : held) {
+    lease.limit_ids.push_back(limit->id());
+    limit->leases().emplace(lease.id, holder);
+  }
+  lease.slots = slots;
+  lease.holder = holder;
+  lease.created_at = now;
+  lease.expiration = now + duration;
+  Uuid id = lease.id;
+  leases.Insert(std::move(lease));
+  return id;
+}
+
+void SlotEngine::Impl::ReleaseTakenLease(const Lease& lease, TimePoint released_at,
+                                         bool record_occupancy) {
+  double occupancy = MicrosToSeconds(std::max(released_at - lease.created_at, Micros(0)));
+  // The lease is out of the table, so this call alone gives its slots back.
+  // A limit counts them only while the lease is still in its lease set (a
+  // reset or delete may have taken it out first): that is what makes every
+  // slot come back exactly once.
+  std::vector<Uuid> pending = lease.limit_ids;
+  while (!pending.empty()) {
+    std::vector<std::string> names;
+    std::vector<Uuid> resolved;
+    for (const Uuid& id : pending) {
+      if (std::optional<std::string> name = NameOf(id)) {
+        names.push_back(std::move(*name));
+        resolved.push_back(id);
+      }
+    }
+    pending.clear();
+    std::vector<std::string_view> views(names.begin(), names.end());
+    ShardGuard guard(*this, views);
+    TimePoint now = options.clock->Now();
+    for (size_t i = 0; i < names.size(); ++i) {
+      LimitState* limit = FindLocked(names[i]);
+      if (!limit || limit->id() != resolved[i]) {
+        pending.push_back(resolved[i]);  // renamed meanwhile: resolve again
+        continue;
+      }
+      if (limit->leases().erase(lease.id) == 0) continue;
+      limit->GiveBackSlots(lease.slots, now);
+      if (record_occupancy) limit->RecordOccupancy(occupancy, lease.slots, now, MaxWait(*limit));
+    }
+  }
+}
+
+bool SlotEngine::Impl::HeldByTaskRun(const LimitState& limit, const Uuid& task_run,
+                                     TimePoint now) const {
+  const Holder wanted{HolderType::kTaskRun, task_run};
+  for (const auto& [lease_id, holder] : limit.leases()) {
+    if (holder == wanted && leases.IsLive(lease_id, now)) return true;
+  }
+  return false;
+}
+
+void SlotEngine::Impl::TaskRunHolders(const LimitState& limit, TimePoint now,
+                                      std::vector<Uuid>* out) const {
+  out->clear();
+  for (const auto& [lease_id, holder] : limit.leases()) {
+    if (holder && holder->type == HolderType::kTaskRun && leases.IsLive(lease_id, now)) {
+      out->push_back(holder->id);
+    }
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {
+  if (duration.count() <= 0) return Status::kInvalidValue;
+  TimePoint now = Now();
+  return impl_->leases.Renew(lease_id, now, now + duration) ? Status::kOk : Status::kLeaseNotFound;
+}
+
+Status SlotEngine::ReleaseLease(const Uuid& lease_id) {
+  std::optional<Lease> lease = impl_->leases.Take(lease_id);
+  if (!lease) return Status::kLeaseNotFound;
+  impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true);
+  return Status::kOk;
+}
+
+Status SlotEngine::ReadLease(const Uuid& lease_id, LeaseSnapshot* out) const {
+  Lease lease;
+  if (!impl_->leases.Read(lease_id, Now(), &lease)) return Status::kLeaseNotFound;
+  out->id = lease.id;
+  out->limit_ids = std::move(lease.limit_ids);
+  out->slots = lease.slots;
+  out->holder = lease.holder;
+  out->created_at = lease.created_at;
+  out->expiration = lease.expiration;
+  return Status::kOk;
+}
+
+size_t SlotEngine::ExpireLeases() {
+  std::vector<Lease> expired = impl_->leases.TakeExpired(Now());
+  for (const Lease& lease : expired) impl_->ReleaseTakenLease(lease, lease.expiration, true);
+  return expired.size();
+}
+
+size_t SlotEngine::LeaseCount() const { return impl_->leases.size(); }
+
+void SlotEngine::StartSweeper(Micros interval) {
+  StopSweeper();
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    sweeper_stop_ = false;
+  }
+  sweeper_ = std::thread([this, interval] {
+    std::unique_lock lock(sweeper_mutex_);
+    while (!sweeper_wakeup_.wait_for(lock, interval, [this] { return sweeper_stop_; })) {
+      lock.unlock();
+      ExpireLeases();
+      lock.lock();
+    }
+  });
+}
+
+void SlotEngine::StopSweeper() {
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    sweeper_stop_ = true;
+  }
+  sweeper_wakeup_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+}  // namespace slotd

@@ -1,0 +1,99 @@
+// v2 slots: Acquire (with or without a lease) and Release, per the spec's
+// "Acquiring" and "Decay, denial and occupancy".
+#include <cmath>
+
+#include "engine/engine_impl.h"
+#include "engine/retry_after.h"
+
+namespace slotd {
+
+namespace {
+
+void CollectRefs(std::span<LimitState* const> limits, std::vector<LimitRef>* out) {
+  out->resize(limits.size());
+  for (size_t i = 0; i < limits.size(); ++i) limits[i]->FillRef(&(*out)[i]);
+}
+
+}  // namespace
+
+Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
+  if (request.slots <= 0) return Status::kInvalidValue;
+  if (request.lease && request.lease->duration.count() <= 0) return Status::kInvalidValue;
+  CallScratch& scratch = ThreadScratch();
+  UniqueNames(request.names, &scratch.names);
+  ShardGuard guard(*impl_, scratch.names);
+  TimePoint now = Now();
+
+  std::vector<LimitState*>& found = scratch.found;
+  std::vector<LimitState*>& active = scratch.chosen;
+  found.clear();
+  active.clear();
+  impl_->FindAllLocked(scratch.names, &found);
+  for (LimitState* limit : found) {
+    if (limit->active()) active.push_back(limit);
+  }
+
+  for (LimitState* limit : active) {
+    if (limit->limit() < request.slots) return Status::kSlotsExceedLimit;
+  }
+  if (request.mode == AcquireMode::kRateLimit) {
+    out->names_without_decay.clear();
+    for (LimitState* limit : active) {
+      if (limit->slot_decay_per_second() == 0) out->names_without_decay.push_back(limit->name());
+    }
+    if (!out->names_without_decay.empty()) return Status::kNoDecayForRateLimit;
+  }
+
+  bool fits = true;
+  for (LimitState* limit : active) {
+    fits = fits && limit->ActiveSlotsAt(now) + request.slots <= limit->limit();
+  }
+  if (!fits) {
+    std::vector<RetryAfterInput> inputs;
+    inputs.reserve(active.size());
+    for (LimitState* limit : active) {
+      double max_wait = impl_->MaxWait(*limit);
+      inputs.push_back({limit->limit(), static_cast<double>(limit->DeniedSlotsAt(now, max_wait)),
+                        limit->slot_decay_per_second(), limit->avg_slot_occupancy_seconds(),
+                        max_wait});
+      limit->AddDenied(request.slots, now, max_wait);
+    }
+    double mean = MeanRetryAfter(inputs, request.slots);
+    out->retry_after_seconds = JitteredRetryAfter(mean, *options_.random);
+    return Status::kLocked;
+  }
+
+  for (LimitState* limit : active) limit->TakeSlots(request.slots, now, impl_->MaxWait(*limit));
+  if (request.lease) {
+    out->lease_id = impl_->AddLease(active, request.slots, request.lease->holder, now,
+                                    request.lease->duration);
+  }
+  CollectRefs(found, &out->limits);
+  return Status::kOk;
+}
+
+Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>* out) {
+  if (request.slots <= 0) return Status::kInvalidValue;
+  if (request.occupancy_seconds &&
+      !(std::isfinite(*request.occupancy_seconds) && *request.occupancy_seconds > 0)) {
+    return Status::kInvalidValue;
+  }
+  CallScratch& scratch = ThreadScratch();
+  UniqueNames(request.names, &scratch.names);
+  ShardGuard guard(*impl_, scratch.names);
+  TimePoint now = Now();
+  scratch.found.clear();
+  impl_->FindAllLocked(scratch.names, &scratch.found);
+  for (LimitState* limit : scratch.found) {
+    if (!limit->active()) continue;
+    limit->GiveBackSlots(request.slots, now);
+    if (request.occupancy_seconds) {
+      limit->RecordOccupancy(*request.occupancy_seconds, request.slots, now,
+                             impl_->MaxWait(*limit));
+    }
+  }
+  CollectRefs(scratch.found, out);
+  return Status::kOk;
+}
+
+}  // namespace slotd

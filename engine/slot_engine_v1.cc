@@ -1,0 +1,141 @@
+// The v1 tag-limit view: a tag T is the limit named "tag:T".
+#include <algorithm>
+
+#include "engine/engine_impl.h"
+
+namespace slotd {
+
+namespace {
+
+// Fills scratch.owned_names with "tag:<tag>" per distinct tag and
+// scratch.names with views of them (the buffers stay valid for the call).
+void PrefixTags(std::span<const std::string_view> tags, CallScratch& scratch) {
+  UniqueNames(tags, &scratch.names);
+  scratch.owned_names.resize(scratch.names.size());
+  for (size_t i = 0; i < scratch.names.size(); ++i) {
+    std::string& name = scratch.owned_names[i];
+    name.assign(kTagPrefix);
+    name.append(scratch.names[i]);
+  }
+  for (size_t i = 0; i < scratch.names.size(); ++i) scratch.names[i] = scratch.owned_names[i];
+}
+
+std::string_view BareTag(const LimitState& limit) {
+  return std::string_view(limit.name()).substr(kTagPrefix.size());
+}
+
+}  // namespace
+
+Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out,
+                                  bool* created) {
+  std::string name = std::string(kTagPrefix) + std::string(tag);
+  if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
+  if (limit < 0) return Status::kInvalidValue;
+  // Create and update lock the same shard, so if the create finds the name
+  // taken the update cannot miss it unless it was deleted in between: loop.
+  for (;;) {
+    NewLimit spec;
+    spec.name = name;
+    spec.limit = limit;
+    Status status = CreateLimit(spec, out);
+    if (status != Status::kNameTaken) {
+      *created = status == Status::kOk;
+      return status;
+    }
+    LimitPatch patch;
+    patch.limit = limit;
+    status = UpdateLimit(std::string_view(name), patch);
+    if (status == Status::kOk) {
+      *created = false;
+      return ReadLimit(std::string_view(name), out, /*with_holders=*/true);
+    }
+  }
+}
+
+Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
+                                      TagIncrementOutcome* out) {
+  CallScratch& scratch = ThreadScratch();
+  PrefixTags(tags, scratch);
+  ShardGuard guard(*impl_, scratch.names);
+  TimePoint now = Now();
+  scratch.found.clear();
+  impl_->FindAllLocked(scratch.names, &scratch.found);
+
+  for (LimitState* limit : scratch.found) {
+    if (limit->limit() == 0) {
+      out->refusing_tag = BareTag(*limit);
+      return Status::kZeroLimit;
+    }
+  }
+  std::vector<LimitState*>& to_take = scratch.chosen;
+  to_take.clear();
+  for (LimitState* limit : scratch.found) {
+    if (limit->active() && !impl_->HeldByTaskRun(*limit, task_run, now)) to_take.push_back(limit);
+  }
+  for (LimitState* limit : to_take) {
+    if (limit->ActiveSlotsAt(now) + 1 > limit->limit()) {
+      out->refusing_tag = BareTag(*limit);
+      out->retry_after_seconds = options_.tag_wait_seconds;
+      return Status::kLocked;
+    }
+  }
+  if (!to_take.empty()) {
+    for (LimitState* limit : to_take) limit->TakeSlots(1, now, impl_->MaxWait(*limit));
+    impl_->AddLease(to_take, 1, Holder{HolderType::kTaskRun, task_run}, now, kV1LeaseDuration);
+  }
+  out->limits.clear();
+  for (LimitState* limit : scratch.found) {
+    if (limit->active()) out->limits.push_back({limit->id(), std::string(BareTag(*limit)), limit->limit()});
+  }
+  return Status::kOk;
+}
+
+Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
+                                      std::vector<LimitRef>* out) {
+  CallScratch& scratch = ThreadScratch();
+  std::vector<Uuid> lease_ids;
+  {
+    PrefixTags(tags, scratch);
+    ShardGuard guard(*impl_, scratch.names);
+    scratch.found.clear();
+    impl_->FindAllLocked(scratch.names, &scratch.found);
+    const Holder wanted{HolderType::kTaskRun, task_run};
+    out->resize(scratch.found.size());
+    for (size_t i = 0; i < scratch.found.size(); ++i) {
+      LimitState* limit = scratch.found[i];
+      limit->FillRef(&(*out)[i]);
+      for (const auto& [lease_id, holder] : limit->leases()) {
+        if (holder == wanted) lease_ids.push_back(lease_id);
+      }
+    }
+  }
+  std::sort(lease_ids.begin(), lease_ids.end());
+  lease_ids.erase(std::unique(lease_ids.begin(), lease_ids.end()), lease_ids.end());
+  TimePoint now = Now();
+  for (const Uuid& lease_id : lease_ids) {
+    if (std::optional<Lease> lease = impl_->leases.Take(lease_id)) {
+      impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false);
+    }
+  }
+  return Status::kOk;
+}
+
+Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override) {
+  std::string name = std::string(kTagPrefix) + std::string(tag);
+  std::vector<Uuid> holders(slot_override.begin(), slot_override.end());
+  std::sort(holders.begin(), holders.end());
+  holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+  return WithLimit(*impl_, std::string_view(name), [&](LimitState& limit) {
+    TimePoint now = Now();
+    for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id());
+    limit.leases().clear();
+    limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
+    LimitState* held[] = {&limit};
+    for (const Uuid& run : holders) {
+      impl_->AddLease(held, 1, Holder{HolderType::kTaskRun, run}, now, kV1LeaseDuration);
+    }
+    return Status::kOk;
+  });
+}
+
+}  // namespace slotd
