@@ -33,7 +33,8 @@ struct NameHash {
   }
 };
 
-struct LimitShard {
+// Cache-line aligned so two threads on different shards do not share a line.
+struct alignas(64) LimitShard {
   std::mutex mutex;
   // Limits of this shard by name; guarded by mutex (and so is every
   // LimitState in it).

@@ -59,7 +59,7 @@ class LeaseTable {
     Lease lease;
     size_t heap_index = 0;
   };
-  struct Shard {
+  struct alignas(64) Shard {  // aligned: no false sharing between shards
     mutable std::mutex mutex;
     std::unordered_map<Uuid, Entry, UuidHash> entries;  // guarded by mutex
     std::vector<Entry*> heap;                           // guarded by mutex
