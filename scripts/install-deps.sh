@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages slotd needs to build, test and benchmark.
+# Only asks apt for what dpkg says is missing, so a second run does nothing.
+# Extra package names given as arguments are installed too
+# (e.g. `scripts/install-deps.sh clang-14`).
+set -euo pipefail
+
+# The one list of packages the project needs. Add new ones here.
+packages=(
+  build-essential           # g++, make
+  cmake
+  pkg-config
+  libcpp-httplib-dev        # HTTP server and client (pulls libssl, zlib, brotli dev)
+  libsimdjson-dev           # request parsing
+  libboost-dev              # Boost.Uuid
+  libhowardhinnant-date-dev # timestamps
+  libbenchmark-dev          # Google Benchmark
+  catch2                    # unit and end-to-end tests (Catch2 v2)
+)
+packages+=("$@")
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [[ $status == installed ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: missing ${missing[*]}; run as root or install sudo" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
