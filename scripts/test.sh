@@ -15,6 +15,8 @@ scripts/install-deps.sh
 no_aslr=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then
   no_aslr=(setarch "$(uname -m)" -R)
+else
+  echo "test: setarch -R unavailable; sanitizer builds run with ASLR on"
 fi
 
 failed=()
