@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Writes RESULTS.md (and the gnuplot data files) from what run.sh gathered.
+
+usage: report.py OUT_DIR RESULTS_DIR
+
+OUT_DIR holds results.txt (one line per wrk run, key=value), settings.txt,
+engine.json / engine.txt (Google Benchmark), memory.txt (slotd_memory_bench).
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+# What users compare slotd with, measured on this kind of machine (2 cores,
+# loopback, wrk -t1 -c16, one cycle = two requests); from the benchmark issue.
+ANCHORS = [
+    ("FastAPI + SQLite, Prefect's v2 increment/decrement", 140),
+    ("bare cpp-httplib, same two routes, fixed bytes (as measured for the issue)", 17600),
+    ("Redis 7, Lua semaphore", 50000),
+    ("nginx, fixed JSON", 58000),
+]
+
+SCENARIO_TEXT = {
+    "v2_cycle": "v2 increment + decrement (one limit, one slot)",
+    "v1_cycle": "v1 increment + decrement by task run",
+    "lease_cycle": "increment-with-lease, renew, decrement-with-lease",
+    "get_by_name": "GET /v2/concurrency_limits/{name}",
+    "filter_200": "POST /v2/concurrency_limits/filter, 200 limits",
+    "contended": "64 connections, limit 4, increment-with-lease + release",
+}
+
+ENGINE_NO_LEASE = "BM_AcquireRelease/own_limit"
+ENGINE_LEASE = "BM_AcquireReleaseLease/own_limit"
+
+
+def parse_results(path):
+    runs = []
+    with open(path) as f:
+        for line in f:
+            run = dict(field.split("=", 1) for field in line.split())
+            for key, value in run.items():
+                try:
+                    run[key] = float(value) if "." in value else int(value)
+                except ValueError:
+                    pass
+            runs.append(run)
+    return runs
+
+
+def select(runs, **where):
+    return [r for r in runs if all(r.get(k) == v for k, v in where.items())]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def command_output(*args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def machine():
+    model, cores = "", os.cpu_count()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    os_name = ""
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    httplib = ""
+    if os.path.exists("/usr/include/httplib.h"):
+        with open("/usr/include/httplib.h") as f:
+            m = re.search(r'CPPHTTPLIB_VERSION "([^"]+)"', f.read(4096))
+            httplib = m.group(1) if m else ""
+    wrk = command_output("sh", "-c", "wrk -v 2>&1 | head -1")
+    compiler = command_output("sh", "-c", "c++ --version | head -1")
+    commit = command_output("git", "rev-parse", "--short", "HEAD")
+    if command_output("git", "status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    return [
+        ("CPU", f"{model}, {cores} cores"),
+        ("memory", f"{mem_kib / 1024 / 1024:.1f} GiB"),
+        ("OS", f"{os_name}, Linux {platform.release()}"),
+        ("compiler", compiler),
+        ("cpp-httplib", httplib),
+        ("wrk", wrk),
+        ("slotd commit", commit),
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+
+
+def fmt_rps(x):
+    return "n/a" if x is None else f"{x:,.0f}"
+
+
+def fmt_us(x):
+    if x is None:
+        return "n/a"
+    return f"{x / 1000:.2f} ms" if x >= 1000 else f"{x:.0f} µs"
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("**met**" if ok else "**missed**")
+
+
+def engine_results(out_dir):
+    path = os.path.join(out_dir, "engine.json")
+    if not os.path.exists(path):
+        return None, []
+    with open(path) as f:
+        data = json.load(f)
+    rows = [b for b in data["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+    return data.get("context", {}), rows
+
+
+def engine_rate(rows, family, threads):
+    for b in rows:
+        name = b["name"]
+        if name.startswith(family + "/") and f"threads:{threads}" in name:
+            return b.get("items_per_second")
+    return None
+
+
+def family_of(name):
+    return re.sub(r"/(real_time|threads:\d+|process_time)", "", name)
+
+
+def memory_results(out_dir):
+    path = os.path.join(out_dir, "memory.txt")
+    result = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                name, *fields = line.split()
+                result[name] = {k: float(v) for k, v in (x.split("=") for x in fields)}
+    return result
+
+
+def main():
+    out_dir, results_dir = sys.argv[1], sys.argv[2]
+    settings = dict(
+        line.rstrip("\n").split("=", 1) for line in open(os.path.join(out_dir, "settings.txt"))
+    )
+    runs = parse_results(os.path.join(out_dir, "results.txt"))
+    main_runs = select(runs, phase="main")
+
+    def stat(server, scenario, key):
+        return median([r[key] for r in select(main_runs, server=server, scenario=scenario)])
+
+    v2_slotd = stat("slotd", "v2_cycle", "rps")
+    v2_floor = stat("floor", "v2_cycle", "rps")
+    v2_ratio = v2_slotd / v2_floor if v2_slotd and v2_floor else None
+    v2_p99 = stat("slotd", "v2_cycle", "p99_us")
+
+    ctx, engine_rows = engine_results(out_dir)
+    no_lease_1 = engine_rate(engine_rows, ENGINE_NO_LEASE, 1)
+    no_lease_2 = engine_rate(engine_rows, ENGINE_NO_LEASE, 2)
+    lease_1 = engine_rate(engine_rows, ENGINE_LEASE, 1)
+    scaling = no_lease_2 / no_lease_1 if no_lease_1 and no_lease_2 else None
+
+    memory = memory_results(out_dir)
+    per_lease = memory.get("lease", {}).get("rss_bytes_per_object")
+    per_limit = memory.get("limit", {}).get("rss_bytes_per_object")
+
+    def check(value, good):
+        return None if value is None else good(value)
+
+    out = []
+    w = out.append
+    w("# slotd benchmark results\n")
+    w("Written by `bench/http/run.sh` (see the README's *Benchmarks*); every number")
+    w("below was measured in the same run, on this machine. Do not edit by hand:")
+    w("run the script again.\n")
+    w("## Machine and settings\n")
+    w("| | |\n|---|---|")
+    for key, value in machine():
+        w(f"| {key} | {value} |")
+    pin = settings["pin"] == "1"
+    w(f"| load | wrk 4.1, one thread (`-t1`), keep-alive, {settings['connections']} connections "
+      f"({settings['contended_connections']} for the contended cycle), "
+      f"{settings['duration_s']} s per run, {settings['rounds']} rounds alternating slotd and "
+      f"the floor; medians over rounds |")
+    w(f"| CPUs | {'servers pinned to CPU 0, wrk to CPU 1 (taskset)' if pin else 'not pinned: servers and wrk share both cores'} |")
+    if settings.get("slotd_args") or settings.get("floor_args"):
+        w(f"| server flags | slotd `{settings.get('slotd_args', '')}`, floor `{settings.get('floor_args', '')}` |")
+    w("")
+
+    w("## Targets\n")
+    w("| target | measured | |\n|---|---|---|")
+    w(f"| v2 cycle through slotd >= 0.9 x the floor's req/s (same run) | "
+      f"{fmt_rps(v2_slotd)} / {fmt_rps(v2_floor)} = **{v2_ratio:.2f}x** | {verdict(check(v2_ratio, lambda x: x >= 0.9))} |"
+      if v2_ratio else "| v2 cycle >= 0.9 x floor | n/a | n/a |")
+    w(f"| v2 cycle >= 100 x FastAPI + SQLite (140 req/s) | {fmt_rps(v2_slotd)} req/s = "
+      f"**{v2_slotd / 140:,.0f}x** | {verdict(check(v2_slotd, lambda x: x >= 14000))} |"
+      if v2_slotd else "| v2 >= 100x FastAPI | n/a | n/a |")
+    w(f"| p99 of the v2 cycle at {settings['connections']} connections < 1 ms | {fmt_us(v2_p99)} | "
+      f"{verdict(check(v2_p99, lambda x: x < 1000))} |")
+    w(f"| engine, one thread, acquire + release without lease >= 5M pairs/s | "
+      f"{fmt_rps(no_lease_1)} | {verdict(check(no_lease_1, lambda x: x >= 5e6))} |")
+    w(f"| engine, one thread, acquire + release with lease >= 1M pairs/s | "
+      f"{fmt_rps(lease_1)} | {verdict(check(lease_1, lambda x: x >= 1e6))} |")
+    w(f"| engine, two threads on distinct limits >= 1.6 x one thread | "
+      + (f"{fmt_rps(no_lease_2)} / {fmt_rps(no_lease_1)} = **{scaling:.2f}x**" if scaling else "n/a")
+      + f" | {verdict(check(scaling, lambda x: x >= 1.6))} |")
+    w(f"| <= 256 resident bytes per lease (1M leases held) | "
+      + (f"{per_lease:.0f} B" if per_lease else "n/a")
+      + f" | {verdict(check(per_lease, lambda x: x <= 256))} |")
+    w(f"| <= 512 resident bytes per limit (100k limits) | "
+      + (f"{per_limit:.0f} B" if per_limit else "n/a")
+      + f" | {verdict(check(per_limit, lambda x: x <= 512))} |")
+    w("")
+
+    w("## Against the anchors (v2 cycle, req/s)\n")
+    w("| | req/s | slotd / it |\n|---|---|---|")
+    w(f"| **slotd** (this run) | **{fmt_rps(v2_slotd)}** | |")
+    w(f"| bare cpp-httplib floor (`bench/http/floor_server.cc`, this run) | {fmt_rps(v2_floor)} | "
+      + (f"{v2_ratio:.2f}x |" if v2_ratio else "n/a |"))
+    for name, rps in ANCHORS:
+        w(f"| {name} | {rps:,} | " + (f"{v2_slotd / rps:.2f}x |" if v2_slotd else "n/a |"))
+    w("")
+
+    w("## HTTP scenarios\n")
+    w("Requests per second and latency per request (wrk's, from sending a request")
+    w("to its full answer), medians over the rounds; the range is min-max of req/s.")
+    w("The floor answers the same routes with fixed bytes of the same shape.\n")
+    w("| scenario | conns | slotd req/s (range) | p50 | p99 | floor req/s | p50 | p99 | slotd / floor |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    notes = []
+    for scenario in SCENARIO_TEXT:
+        srows = select(main_runs, server="slotd", scenario=scenario)
+        if not srows:
+            continue
+        frows = select(main_runs, server="floor", scenario=scenario)
+        s_rps = median([r["rps"] for r in srows])
+        f_rps = median([r["rps"] for r in frows])
+        rng = f"{min(r['rps'] for r in srows):,.0f}-{max(r['rps'] for r in srows):,.0f}"
+        cells = [
+            f"`{scenario}`: {SCENARIO_TEXT[scenario]}", str(srows[0]["connections"]),
+            f"{fmt_rps(s_rps)} ({rng})", fmt_us(median([r["p50_us"] for r in srows])),
+            fmt_us(median([r["p99_us"] for r in srows])),
+        ]
+        if frows:
+            cells += [fmt_rps(f_rps), fmt_us(median([r["p50_us"] for r in frows])),
+                      fmt_us(median([r["p99_us"] for r in frows])), f"{s_rps / f_rps:.2f}x"]
+        else:
+            cells += ["-", "-", "-", "-"]
+        w("| " + " | ".join(cells) + " |")
+        bad = sum(r["unexpected"] + r["socket_errors"] for r in srows + frows)
+        if bad:
+            notes.append(f"`{scenario}`: {bad} unexpected answers or socket errors over all rounds "
+                         f"(codes: {', '.join(r['server'] + ' ' + str(r['codes']) for r in srows + frows)})")
+        if scenario == "contended":
+            seconds = sum(r["duration_s"] for r in srows)
+            granted = sum(r.get("granted", 0) for r in srows)
+            locked = sum(r.get("locked", 0) for r in srows)
+            increments = granted + locked
+            notes.append(
+                f"`contended`: {granted / seconds:,.0f} grants (full cycles) per second; "
+                f"{locked:,} of {increments:,} increments answered 423 Locked "
+                f"({100 * locked / max(increments, 1):.1f}%), counted as expected answers, not errors. "
+                f"Clients retry at once, ignoring Retry-After.")
+        if scenario == "lease_cycle":
+            overtaken = sum(r.get("renew_overtaken", 0) for r in srows)
+            notes.append(f"`lease_cycle`: {overtaken} renews answered 410 because their lease's release "
+                         f"overtook them on another connection (a limit of driving per-connection state "
+                         f"from one wrk thread, see `wrk/lease_cycle.lua`).")
+    w("")
+    for note in notes:
+        w(f"- {note}")
+    w("")
+
+    sweep = select(runs, phase="sweep")
+    if sweep:
+        w("## Connection sweep (v2 cycle)\n")
+        w("![req/s against connections](sweep.png)\n")
+        w("| connections | slotd req/s | p99 | floor req/s | p99 | slotd / floor |")
+        w("|---|---|---|---|---|---|")
+        lines = []
+        for c in sorted({r["connections"] for r in sweep}):
+            s = select(sweep, server="slotd", connections=c)
+            f = select(sweep, server="floor", connections=c)
+            s_rps, f_rps = median([r["rps"] for r in s]), median([r["rps"] for r in f])
+            s_p99, f_p99 = median([r["p99_us"] for r in s]), median([r["p99_us"] for r in f])
+            w(f"| {c} | {fmt_rps(s_rps)} | {fmt_us(s_p99)} | {fmt_rps(f_rps)} | {fmt_us(f_p99)} | "
+              + (f"{s_rps / f_rps:.2f}x |" if s_rps and f_rps else "n/a |"))
+            lines.append(f"{c} {s_rps or 0} {f_rps or 0} {s_p99 or 0} {f_p99 or 0}")
+        with open(os.path.join(out_dir, "sweep.dat"), "w") as f:
+            f.write("connections slotd floor slotd_p99_us floor_p99_us\n" + "\n".join(lines) + "\n")
+        errors = sum(r["unexpected"] + r["socket_errors"] for r in sweep)
+        if errors:
+            w(f"\nSocket errors or unexpected answers during the sweep: {errors}.")
+        w("")
+
+    if engine_rows:
+        w("## Engine (`build/slotd_engine_bench`, Google Benchmark)\n")
+        w("One item is one take-and-give-back pair; items/s is over all threads.")
+        if ctx:
+            w(f"Run on {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, "
+              f"library built as {ctx.get('library_build_type', '?')}.\n")
+        w("![engine operations/s against threads](engine_threads.png)\n")
+        w("| benchmark | time per iteration | items/s |\n|---|---|---|")
+        for b in engine_rows:
+            unit = b.get("time_unit", "ns")
+            rate = b.get("items_per_second")
+            w(f"| `{b['name']}` | {b['real_time']:,.1f} {unit} | "
+              + (fmt_rps(rate) if rate else "-") + " |")
+        families = {}
+        for b in engine_rows:
+            m = re.search(r"threads:(\d+)", b["name"])
+            if m and b.get("items_per_second"):
+                families.setdefault(family_of(b["name"]), {})[int(m.group(1))] = b["items_per_second"]
+        families = {k: v for k, v in families.items() if len(v) > 1}
+        if families:
+            threads = sorted({t for v in families.values() for t in v})
+            names = list(families)
+            with open(os.path.join(out_dir, "engine_threads.dat"), "w") as f:
+                f.write("threads " + " ".join(n.replace("BM_", "") for n in names) + "\n")
+                for t in threads:
+                    f.write(f"{t} " + " ".join(str(families[n].get(t, "NaN")) for n in names) + "\n")
+        w("")
+
+    if memory:
+        w("## Memory (`build/slotd_memory_bench`)\n")
+        w("Each figure is measured in a fresh process: VmRSS (and heap bytes in use,")
+        w("mallinfo2) before and after creating the objects through the engine API,")
+        w("divided by their number.\n")
+        w("| objects | count | resident bytes each | heap bytes each |\n|---|---|---|---|")
+        labels = {
+            "lease": "lease, one slot on one limit, no holder",
+            "lease_with_holder": "lease with a task_run holder",
+            "limit": "limit, 18-byte name",
+            "limit_short_name": "limit, 10-byte name (fits the string's inline buffer)",
+        }
+        for name, fields in memory.items():
+            w(f"| {labels.get(name, name)} | {fields['objects']:,.0f} | "
+              f"{fields['rss_bytes_per_object']:.0f} | {fields['heap_bytes_per_object']:.0f} |")
+        w("")
+
+    with open(os.path.join(results_dir, "RESULTS.md"), "w") as f:
+        f.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

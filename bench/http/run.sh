@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The HTTP and engine benchmarks, in one command, from the repository root:
+#
+#   bench/http/run.sh
+#
+# Builds Release into build/, starts slotd and the bare cpp-httplib floor
+# server (bench/http/floor_server.cc) on free 127.0.0.1 ports, creates the
+# limits the scenarios use, and runs the wrk scenarios of bench/http/wrk/ in
+# ROUNDS rounds, alternating slotd and the floor scenario by scenario (and
+# which goes first, round by round). Then a connection sweep of the v2 cycle
+# (1..256 connections) on both, the engine benchmark (build/slotd_engine_bench)
+# and the memory benchmark (build/slotd_memory_bench). Writes bench/RESULTS.md
+# and the PNG plots beside it (bench/http/report.py, gnuplot).
+#
+# Settings (environment):
+#   DURATION=10        seconds per scenario run
+#   ROUNDS=3           rounds; RESULTS.md reports medians over them
+#   CONNECTIONS=16     connections of every scenario but the contended one
+#   CONTENDED_CONNECTIONS=64
+#   SWEEP="1 2 4 8 16 32 64 128 256"   connection counts of the sweep
+#   SWEEP_DURATION=5   seconds per sweep point
+#   FLOOR_SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200"
+#                      scenarios also run against the floor ("v2_cycle" at least)
+#   PIN=0              1: servers on CPU 0, wrk on CPU 1 (taskset)
+#   SLOTD_ARGS=""      extra arguments for build/slotd
+#   FLOOR_ARGS=""      extra arguments for the floor server
+#   BUILD_DIR=build    SKIP_BUILD=1 uses what BUILD_DIR holds
+#   OUT_DIR=<temp>     where raw wrk output and plot data go (kept)
+#   RESULTS_DIR=bench  where RESULTS.md and the PNGs go
+#   SKIP_ENGINE=1 / SKIP_MEMORY=1 / SKIP_SWEEP=1
+# Only 127.0.0.1 is ever targeted. Every server started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-16}
+CONTENDED_CONNECTIONS=${CONTENDED_CONNECTIONS:-64}
+SWEEP=${SWEEP:-1 2 4 8 16 32 64 128 256}
+SWEEP_DURATION=${SWEEP_DURATION:-5}
+FLOOR_SCENARIOS=${FLOOR_SCENARIOS:-v2_cycle v1_cycle lease_cycle get_by_name filter_200}
+SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200 contended"
+PIN=${PIN:-0}
+BUILD_DIR=${BUILD_DIR:-build}
+RESULTS_DIR=${RESULTS_DIR:-bench}
+OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/slotd-bench.XXXXXX)}
+mkdir -p "$OUT_DIR" "$RESULTS_DIR"
+WRK_DIR=bench/http/wrk
+HOST=127.0.0.1
+
+log() { echo "bench: $*" >&2; }
+
+# ---- packages and build ------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v curl >/dev/null || need+=(curl)
+if [[ -x scripts/install-deps.sh ]]; then
+  scripts/install-deps.sh wrk gnuplot-nox curl
+elif ((${#need[@]})); then
+  apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$BUILD_DIR" -j2
+fi
+for binary in slotd slotd_floor_server; do
+  [[ -x $BUILD_DIR/$binary ]] || { log "missing $BUILD_DIR/$binary"; exit 1; }
+done
+
+server_cpu=() wrk_cpu=()
+if [[ $PIN == 1 ]]; then
+  server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1)
+fi
+
+# ---- servers -----------------------------------------------------------------
+pids=()
+stop_servers() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
+
+# start NAME COMMAND...: runs the command (which prints "... listening on
+# http://HOST:PORT/api" with --port 0) and sets $port.
+start() {
+  local name=$1
+  shift
+  "${server_cpu[@]}" "$@" >"$OUT_DIR/$name.stdout" 2>"$OUT_DIR/$name.stderr" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    port=$(sed -n 's#.*listening on http://[^:]*:\([0-9]*\)/api.*#\1#p' "$OUT_DIR/$name.stdout")
+    [[ -n $port ]] && return 0
+    sleep 0.05
+  done
+  log "$name did not start:"
+  cat "$OUT_DIR/$name.stderr" >&2
+  exit 1
+}
+
+# shellcheck disable=SC2086
+start slotd "$BUILD_DIR/slotd" --host $HOST --port 0 --quiet ${SLOTD_ARGS:-}
+slotd_url=http://$HOST:$port
+# shellcheck disable=SC2086
+start floor "$BUILD_DIR/slotd_floor_server" --host $HOST --port 0 ${FLOOR_ARGS:-}
+floor_url=http://$HOST:$port
+log "slotd at $slotd_url, floor at $floor_url, raw output in $OUT_DIR"
+
+# ---- limits the scenarios use ------------------------------------------------
+api() {  # api METHOD PATH [BODY]
+  curl -sS -o /dev/null -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+    ${3:+--data "$3"} "$slotd_url/api$2"
+}
+expect() {  # expect CODES... -- METHOD PATH [BODY]
+  local codes=()
+  while [[ $1 != -- ]]; do codes+=("$1"); shift; done
+  shift
+  local got
+  got=$(api "$@")
+  [[ " ${codes[*]} " == *" $got "* ]] || { log "$* answered $got"; exit 1; }
+}
+expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-cycle","limit":1000000000}'
+expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-lease","limit":1000000000}'
+expect 201 -- POST /concurrency_limits/ '{"tag":"bench-v1","concurrency_limit":1000000000}'
+for i in $(seq -f %03g 0 199); do
+  expect 201 -- POST /v2/concurrency_limits/ "{\"name\":\"bench-filter-$i\",\"limit\":10}"
+done
+recreate_contended_limit() {  # a cut-short run leaves up to 4 leases held
+  expect 204 404 -- DELETE /v2/concurrency_limits/bench-contended
+  expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-contended","limit":4}'
+}
+
+# ---- runs --------------------------------------------------------------------
+# run PHASE ROUND SERVER SCENARIO CONNECTIONS SECONDS: one wrk run, its RESULT
+# line appended to results.txt with the run's coordinates.
+run() {
+  local phase=$1 round=$2 server=$3 scenario=$4 connections=$5 seconds=$6 url
+  [[ $server == slotd ]] && url=$slotd_url || url=$floor_url
+  [[ $server == slotd && $scenario == contended ]] && recreate_contended_limit
+  local raw=$OUT_DIR/$phase-$round-$server-$scenario-c$connections.txt
+  "${wrk_cpu[@]}" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s \
+    -s "$WRK_DIR/$scenario.lua" "$url" >"$raw" 2>&1 || true
+  local line
+  line=$(grep '^RESULT ' "$raw" || true)
+  if [[ -z $line ]]; then
+    log "no result from $raw:"
+    cat "$raw" >&2
+    exit 1
+  fi
+  echo "phase=$phase round=$round server=$server connections=$connections ${line#RESULT }" \
+    >>"$OUT_DIR/results.txt"
+  log "$phase $round $server $scenario c=$connections: $(sed -n 's/.*\(rps=[0-9.]*\).*\(p99_us=[0-9]*\).*/\1 \2/p' <<<"$line")"
+}
+
+: >"$OUT_DIR/results.txt"
+for round in $(seq "$ROUNDS"); do
+  servers=(slotd floor)
+  ((round % 2 == 0)) && servers=(floor slotd)
+  for scenario in $SCENARIOS; do
+    connections=$CONNECTIONS
+    [[ $scenario == contended ]] && connections=$CONTENDED_CONNECTIONS
+    for server in "${servers[@]}"; do
+      [[ $server == floor && " $FLOOR_SCENARIOS " != *" $scenario "* ]] && continue
+      run main "$round" "$server" "$scenario" "$connections" "$DURATION"
+    done
+  done
+done
+
+if [[ ${SKIP_SWEEP:-0} != 1 ]]; then
+  for connections in $SWEEP; do
+    for server in slotd floor; do
+      run sweep 1 "$server" v2_cycle "$connections" "$SWEEP_DURATION"
+    done
+  done
+fi
+
+# Requests the servers answered with a status other than expected would show
+# as "unexpected" in results.txt; slotd's own memory at the end is recorded too.
+grep VmRSS "/proc/${pids[0]}/status" >"$OUT_DIR/slotd_rss.txt" || true
+stop_servers
+pids=()
+
+# ---- engine and memory benchmarks ---------------------------------------------
+if [[ ${SKIP_ENGINE:-0} != 1 ]]; then
+  if [[ -x $BUILD_DIR/slotd_engine_bench ]]; then
+    log "engine benchmark"
+    "$BUILD_DIR/slotd_engine_bench" --benchmark_out="$OUT_DIR/engine.json" \
+      --benchmark_out_format=json ${ENGINE_BENCH_ARGS:-} >"$OUT_DIR/engine.txt" 2>&1
+  else
+    log "no $BUILD_DIR/slotd_engine_bench: engine section skipped"
+  fi
+fi
+if [[ ${SKIP_MEMORY:-0} != 1 ]]; then
+  if [[ -x $BUILD_DIR/slotd_memory_bench ]]; then
+    log "memory benchmark"
+    "$BUILD_DIR/slotd_memory_bench" >"$OUT_DIR/memory.txt"
+  else
+    log "no $BUILD_DIR/slotd_memory_bench: memory section skipped"
+  fi
+fi
+
+# ---- report --------------------------------------------------------------------
+cat >"$OUT_DIR/settings.txt" <<EOF
+duration_s=$DURATION
+rounds=$ROUNDS
+connections=$CONNECTIONS
+contended_connections=$CONTENDED_CONNECTIONS
+sweep_duration_s=$SWEEP_DURATION
+pin=$PIN
+slotd_args=${SLOTD_ARGS:-}
+floor_args=${FLOOR_ARGS:-}
+EOF
+python3 bench/http/report.py "$OUT_DIR" "$RESULTS_DIR"
+for plot in sweep engine_threads; do
+  if [[ -s $OUT_DIR/$plot.dat ]]; then
+    gnuplot -e "data='$OUT_DIR/$plot.dat'; out='$RESULTS_DIR/$plot.png'" "bench/http/$plot.gp"
+  fi
+done
+log "wrote $RESULTS_DIR/RESULTS.md (raw data in $OUT_DIR)"

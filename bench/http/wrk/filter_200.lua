@@ -1,0 +1,14 @@
+-- List 200 limits: POST /api/v2/concurrency_limits/filter {"limit":200}.
+-- run.sh creates at least 200 limits first, so every answer is a full page.
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+common.install("filter_200", { [200] = true })
+
+local filter = wrk.format("POST", common.v2 .. "/filter", common.json, '{"limit":200,"offset":0}')
+
+function request()
+  return filter
+end
+
+function response(status)
+  common.tally(status)
+end
