@@ -1,0 +1,199 @@
+// Root routes, routing misses, trailing slashes and the API version header.
+#include <catch2/catch.hpp>
+
+#include "e2e_support.h"
+#include "slotd_process.h"
+
+namespace slotd_e2e {
+namespace {
+
+TEST_CASE("health answers true", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  auto res = cli->Get("/api/health");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  CHECK(res->body == "true");
+}
+
+TEST_CASE("ready answers message OK", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CheckJson(cli->Get("/api/ready"), 200, R"({"message":"OK"})");
+}
+
+TEST_CASE("version answers the server API version 0.8.4", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  auto res = cli->Get("/api/version");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  CHECK(res->body == "\"0.8.4\"");
+}
+
+TEST_CASE("admin version answers Prefect 3.8.3 by default", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  auto res = cli->Get("/api/admin/version");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  CHECK(res->body == "\"3.8.3\"");
+}
+
+TEST_CASE("admin version answers the release given with --prefect-version", "[root]") {
+  SlotdProcess server(WithArgs({"--prefect-version", "3.9.1"}));
+  auto cli = server.client();
+  auto res = cli->Get("/api/admin/version");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+  CHECK(res->body == "\"3.9.1\"");
+}
+
+TEST_CASE("hello answers a waving hand in UTF-8", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  auto res = cli->Get("/api/hello");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "application/json");
+  CHECK(res->body == "\"\xF0\x9F\x91\x8B\"");
+}
+
+TEST_CASE("csrf-token answers 422 CSRF protection is disabled", "[root]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CheckDetail(cli->Get("/api/csrf-token?client=abc"), 422, "CSRF protection is disabled.");
+}
+
+TEST_CASE("an unknown route answers 404 Not Found", "[root][routing]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CheckDetail(cli->Get("/api/nope"), 404, "Not Found");
+  CheckDetail(cli->Post("/api/nope", "{}", "application/json"), 404, "Not Found");
+  CheckDetail(cli->Get("/api/v3/concurrency_limits/x"), 404, "Not Found");
+  CheckDetail(cli->Get("/api/concurrency_limits/tag"), 404, "Not Found");
+  CheckDetail(cli->Get("/health"), 404, "Not Found");
+  CheckDetail(cli->Get("/"), 404, "Not Found");
+}
+
+TEST_CASE("a known path with a wrong method answers 405 Method Not Allowed",
+          "[root][routing]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CheckDetail(cli->Delete("/api/health"), 405, "Method Not Allowed");
+  CheckDetail(cli->Post("/api/version", "", "application/json"), 405,
+              "Method Not Allowed");
+  CheckDetail(cli->Get("/api/concurrency_limits/increment"), 405, "Method Not Allowed");
+  CheckDetail(cli->Get("/api/concurrency_limits/filter"), 405, "Method Not Allowed");
+  CheckDetail(cli->Patch("/api/concurrency_limits/", "{}", "application/json"), 405,
+              "Method Not Allowed");
+  CheckDetail(cli->Put("/api/v2/concurrency_limits/some-name", "{}", "application/json"),
+              405, "Method Not Allowed");
+}
+
+TEST_CASE("routes match with or without a trailing slash", "[root][routing]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  auto health = cli->Get("/api/health/");
+  RequireAnswer(health);
+  CHECK(health->status == 200);
+  CHECK(health->body == "true");
+  auto version = cli->Get("/api/version/");
+  RequireAnswer(version);
+  CHECK(version->body == "\"0.8.4\"");
+
+  auto v1 = PostJson(*cli, "/api/concurrency_limits", R"({"tag":"a","concurrency_limit":1})");
+  RequireAnswer(v1);
+  CHECK(v1->status == 201);
+  auto v2 = PostJson(*cli, "/api/v2/concurrency_limits", R"({"name":"b","limit":1})");
+  RequireAnswer(v2);
+  CHECK(v2->status == 201);
+
+  auto by_tag = cli->Get("/api/concurrency_limits/tag/a/");
+  RequireAnswer(by_tag);
+  CHECK(by_tag->status == 200);
+  auto by_name = cli->Get("/api/v2/concurrency_limits/b/");
+  RequireAnswer(by_name);
+  CHECK(by_name->status == 200);
+  auto filter = cli->Post("/api/v2/concurrency_limits/filter/", "", "application/json");
+  RequireAnswer(filter);
+  CHECK(filter->status == 200);
+  CHECK(Names(filter->body) == std::vector<std::string>{"b", "tag:a"});
+  auto increment = PostJson(*cli, "/api/v2/concurrency_limits/increment/",
+                            R"({"slots":1,"names":["b"]})");
+  RequireAnswer(increment);
+  CHECK(increment->status == 200);
+  CHECK(ActiveSlots(*cli, "b") == 1);
+}
+
+TEST_CASE("an api version header in x.y.z form at or above 0.8.0 is accepted",
+          "[root][api-version]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  for (const char* version : {"0.8.0", "0.8.4", "0.9.0", "3.0.0"}) {
+    INFO("x-prefect-api-version: " << version);
+    auto res = cli->Get("/api/hello", {{"x-prefect-api-version", version}});
+    RequireAnswer(res);
+    CHECK(res->status == 200);
+  }
+  auto res = cli->Post("/api/v2/concurrency_limits/filter", {{"X-PREFECT-API-VERSION", "0.8.4"}},
+                       "", "application/json");
+  RequireAnswer(res);
+  CHECK(res->status == 200);
+}
+
+TEST_CASE("a malformed api version header answers 400", "[root][api-version]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  for (const char* version : {"abc", "0.8", "1.2.3.4", "a.b.c", "0.8.x"}) {
+    INFO("x-prefect-api-version: " << version);
+    CheckDetail(cli->Get("/api/hello", {{"x-prefect-api-version", version}}), 400,
+                std::string("Invalid X-PREFECT-API-VERSION header format.Expected header "
+                            "in format 'x.y.z' but received ") +
+                    version);
+  }
+}
+
+TEST_CASE("an api version below 0.8.0 answers 400", "[root][api-version]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  for (const char* version : {"0.7.9", "0.0.1"}) {
+    INFO("x-prefect-api-version: " << version);
+    CheckDetail(cli->Get("/api/hello", {{"x-prefect-api-version", version}}), 400,
+                std::string("The request specified API version ") + version +
+                    " but this server requires version 0.8.0 or higher.");
+  }
+}
+
+TEST_CASE("the api version check covers every route but health and version",
+          "[root][api-version]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  httplib::Headers bad = {{"x-prefect-api-version", "bad"}};
+  const std::string message =
+      "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' "
+      "but received bad";
+
+  auto health = cli->Get("/api/health", bad);
+  RequireAnswer(health);
+  CHECK(health->status == 200);
+  CHECK(health->body == "true");
+  auto version = cli->Get("/api/version", bad);
+  RequireAnswer(version);
+  CHECK(version->status == 200);
+  CHECK(version->body == "\"0.8.4\"");
+
+  CheckDetail(cli->Get("/api/ready", bad), 400, message);
+  CheckDetail(cli->Get("/api/admin/version", bad), 400, message);
+  CheckDetail(cli->Post("/api/v2/concurrency_limits/", bad, R"({"name":"x","limit":1})",
+                        "application/json"),
+              400, message);
+  // The rejected create changed nothing.
+  CheckDetail(cli->Get("/api/v2/concurrency_limits/x"), 404, "Concurrency Limit not found");
+}
+
+}  // namespace
+}  // namespace slotd_e2e
