@@ -1,0 +1,36 @@
+// What every request handler sees: the engine and the server's settings
+// (read-only, shared by all threads), and the parts of the HTTP request the
+// API looks at, independent of the HTTP library.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/slot_engine.h"
+
+namespace slotd::api {
+
+struct ApiConfig {
+  std::string prefect_version = "3.8.3";  // GET /api/admin/version
+  std::string api_version = "0.8.4";      // GET /api/version
+  int64_t default_limit = 200;            // filter page size, and its maximum
+};
+
+struct ApiContext {
+  SlotEngine* engine = nullptr;
+  ApiConfig config;
+};
+
+struct ApiRequest {
+  std::string_view method;
+  std::string_view path;  // percent-decoded, without the query string
+  std::string_view body;  // empty when the request has none
+  // The x-prefect-api-version header; empty when absent.
+  std::string_view api_version_header;
+  // The `client` query parameter of GET /api/csrf-token, if given.
+  std::optional<std::string_view> csrf_client;
+};
+
+}  // namespace slotd::api

@@ -1,0 +1,146 @@
+#include "api/json_writer.h"
+
+#include <date/date.h>
+
+#include <charconv>
+
+#include "api/python_format.h"
+
+namespace slotd::api {
+namespace {
+
+// The escape for each byte below 0x20 and for '"' and '\\'; 0 where the byte
+// passes through.
+constexpr char EscapeLetter(unsigned char c) {
+  switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    default: return c < 0x20 ? 'u' : 0;
+  }
+}
+
+void AppendDigits(std::string* out, int value, int width) {
+  char text[8];
+  for (int i = width - 1; i >= 0; --i, value /= 10) text[i] = static_cast<char>('0' + value % 10);
+  out->append(text, width);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const char letter = EscapeLetter(c);
+    if (letter == 0) continue;
+    out->append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
+    out->push_back('\\');
+    out->push_back(letter);
+    if (letter == 'u') {
+      out->append("00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->append(text.data() + run_start, text.size() - run_start);
+  out->push_back('"');
+}
+
+void AppendTimestamp(std::string* out, TimePoint when) {
+  const auto day = date::floor<date::days>(when);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<Micros> time{when - day};
+  AppendDigits(out, static_cast<int>(ymd.year()), 4);
+  out->push_back('-');
+  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.month())), 2);
+  out->push_back('-');
+  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.day())), 2);
+  out->push_back('T');
+  AppendDigits(out, static_cast<int>(time.hours().count()), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<int>(time.minutes().count()), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<int>(time.seconds().count()), 2);
+  out->push_back('.');
+  AppendDigits(out, static_cast<int>(time.subseconds().count()), 6);
+  out->push_back('Z');
+}
+
+void JsonWriter::Key(std::string_view plain_key) {
+  Separate();
+  out_->push_back('"');
+  out_->append(plain_key);
+  out_->append("\":");
+  need_comma_ = false;
+}
+
+void JsonWriter::EscapedKey(std::string_view key) {
+  Separate();
+  AppendJsonString(out_, key);
+  out_->push_back(':');
+  need_comma_ = false;
+}
+
+void JsonWriter::String(std::string_view text) {
+  Separate();
+  AppendJsonString(out_, text);
+}
+
+void JsonWriter::Int(int64_t value) {
+  Separate();
+  char text[24];
+  out_->append(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+void JsonWriter::Uint(uint64_t value) {
+  Separate();
+  char text[24];
+  out_->append(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+void JsonWriter::Double(double value) {
+  Separate();
+  char text[kPythonFloatBufferSize];
+  out_->append(text, FormatPythonFloat(value, text));
+}
+
+void JsonWriter::Bool(bool value) {
+  Separate();
+  out_->append(value ? "true" : "false");
+}
+
+void JsonWriter::Null() {
+  Separate();
+  out_->append("null");
+}
+
+void JsonWriter::Uuid(const slotd::Uuid& id) {
+  Separate();
+  const size_t at = out_->size();
+  out_->resize(at + 38);
+  (*out_)[at] = '"';
+  FormatUuidTo(id, out_->data() + at + 1);
+  (*out_)[at + 37] = '"';
+}
+
+void JsonWriter::Timestamp(TimePoint when) {
+  Separate();
+  out_->push_back('"');
+  AppendTimestamp(out_, when);
+  out_->push_back('"');
+}
+
+void JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_->append(json);
+}
+
+}  // namespace slotd::api

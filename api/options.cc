@@ -1,0 +1,175 @@
+#include "api/options.h"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace slotd::api {
+namespace {
+
+bool ParseInt(std::string_view text, int64_t min, int64_t max, int64_t* out) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+bool ParseSeconds(std::string_view text, bool allow_zero, double* out) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+      value < 0 || (!allow_zero && value == 0)) {
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+// One setting: its flag, the environment variables that also set it (first
+// found wins), and how to store a value. Values are validated the same way
+// from either source.
+struct Setting {
+  const char* flag;  // nullptr: environment only
+  const char* env[2];
+  bool (*apply)(std::string_view value, Options* out);
+};
+
+const Setting kSettings[] = {
+    {"--host", {"PREFECT_SERVER_API_HOST"},
+     [](std::string_view v, Options* o) { return !v.empty() && (o->host = v, true); }},
+    {"--port", {"PREFECT_SERVER_API_PORT"},
+     [](std::string_view v, Options* o) {
+       int64_t port = 0;
+       return ParseInt(v, 0, 65535, &port) && (o->port = static_cast<int>(port), true);
+     }},
+    {"--prefect-version", {},
+     [](std::string_view v, Options* o) { return !v.empty() && (o->prefect_version = v, true); }},
+    {"--tag-wait-seconds",
+     {"PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS",
+      "PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"},
+     [](std::string_view v, Options* o) { return ParseSeconds(v, true, &o->tag_wait_seconds); }},
+    {"--max-slot-wait-seconds", {"PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS"},
+     [](std::string_view v, Options* o) {
+       return ParseSeconds(v, true, &o->max_slot_wait_seconds);
+     }},
+    {"--lease-sweep-seconds", {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS"},
+     [](std::string_view v, Options* o) {
+       return ParseSeconds(v, false, &o->lease_sweep_seconds);
+     }},
+    {"--max-body-bytes", {},
+     [](std::string_view v, Options* o) {
+       int64_t bytes = 0;
+       return ParseInt(v, 1, INT64_MAX, &bytes) && (o->max_body_bytes = bytes, true);
+     }},
+    {"--threads", {},
+     [](std::string_view v, Options* o) {
+       int64_t threads = 0;
+       return ParseInt(v, 1, 100000, &threads) && (o->threads = threads, true);
+     }},
+    {nullptr, {"PREFECT_SERVER_API_AUTH_STRING"},
+     [](std::string_view v, Options* o) { return (o->auth_string = std::string(v), true); }},
+    {nullptr, {"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"},
+     [](std::string_view v, Options* o) { return ParseInt(v, 0, INT64_MAX, &o->default_limit); }},
+    {nullptr, {"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"},
+     [](std::string_view v, Options* o) {
+       int64_t seconds = 0;
+       return ParseInt(v, 1, 86400, &seconds) && (o->keep_alive_seconds = seconds, true);
+     }},
+};
+
+bool ApplyEnvironment(const EnvLookup& env, Options* out, std::string* error) {
+  for (const Setting& setting : kSettings) {
+    for (const char* name : setting.env) {
+      if (name == nullptr) break;
+      const char* value = env(name);
+      if (value == nullptr || *value == '\0') continue;  // Prefect ignores empty values
+      if (!setting.apply(value, out)) {
+        *error = std::string("invalid value for ") + name + ": '" + value + "'";
+        return false;
+      }
+      break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& env, Options* out,
+                            std::string* error) {
+  if (!ApplyEnvironment(env, out, error)) return OptionsOutcome::kError;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return OptionsOutcome::kHelp;
+    if (arg == "--quiet") {
+      out->quiet = true;
+      continue;
+    }
+    std::string_view flag = arg.substr(0, arg.find('='));
+    const Setting* setting = nullptr;
+    for (const Setting& candidate : kSettings) {
+      if (candidate.flag != nullptr && flag == candidate.flag) setting = &candidate;
+    }
+    if (setting == nullptr) {
+      *error = "unknown option '" + std::string(arg) + "'";
+      return OptionsOutcome::kError;
+    }
+    std::string_view value;
+    if (flag.size() < arg.size()) {
+      value = arg.substr(flag.size() + 1);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      *error = "option " + std::string(flag) + " needs a value";
+      return OptionsOutcome::kError;
+    }
+    if (!setting->apply(value, out)) {
+      *error = "invalid value for " + std::string(flag) + ": '" + std::string(value) + "'";
+      return OptionsOutcome::kError;
+    }
+  }
+  return OptionsOutcome::kRun;
+}
+
+std::string HelpText() {
+  return R"(Usage: slotd [options]
+
+An in-memory concurrency-slot server speaking Prefect's concurrency-limit API
+under /api (point a Prefect client at PREFECT_API_URL=http://HOST:PORT/api).
+Once it accepts connections it prints one line to stdout:
+  slotd listening on http://HOST:PORT/api
+SIGTERM or SIGINT stops it after the requests in flight (exit status 0).
+
+Options (flags override the environment variables named in brackets):
+  --host H                   address to listen on (default 127.0.0.1)
+                             [PREFECT_SERVER_API_HOST]
+  --port P                   port; 0 picks a free one (default 4200)
+                             [PREFECT_SERVER_API_PORT]
+  --prefect-version V        Prefect release reported by /api/admin/version
+                             (default 3.8.3); the API version is 0.8.4
+  --tag-wait-seconds S       v1 Retry-After and the wait cap of tag: limits
+                             (default 10)
+                             [PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS,
+                              PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS]
+  --max-slot-wait-seconds S  wait cap of other limits (default 30)
+                             [PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS]
+  --lease-sweep-seconds S    how often expired leases are released (default 1)
+                             [PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS]
+  --max-body-bytes N         larger request bodies get 413 (default 1048576)
+  --threads N                most connections served at once (default 1024)
+  --quiet                    no access log on stderr
+  --help                     this text
+
+Environment only:
+  PREFECT_SERVER_API_AUTH_STRING     "user:password": require HTTP Basic auth
+                                     (GET /api/health and /api/ready stay open)
+  PREFECT_SERVER_API_DEFAULT_LIMIT   default and largest filter page (200)
+                                     [also PREFECT_API_DEFAULT_LIMIT]
+  PREFECT_SERVER_API_KEEPALIVE_TIMEOUT  idle keep-alive seconds (5)
+)";
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,42 @@
+// The slotd command line, with defaults from the environment variables
+// Prefect's own server reads where one exists. Flags override the
+// environment.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace slotd::api {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 4200;
+  std::string prefect_version = "3.8.3";
+  double tag_wait_seconds = 10;
+  double max_slot_wait_seconds = 30;
+  double lease_sweep_seconds = 1;
+  size_t max_body_bytes = 1 << 20;
+  size_t threads = 1024;
+  bool quiet = false;
+  std::optional<std::string> auth_string;  // environment only
+  int64_t default_limit = 200;             // environment only
+  time_t keep_alive_seconds = 5;           // environment only
+};
+
+enum class OptionsOutcome { kRun, kHelp, kError };
+
+// Reads an environment variable; nullptr when unset.
+using EnvLookup = std::function<const char*(const char* name)>;
+
+// Fills *out from `env`, then from argv. kError sets *error to a one-line
+// reason.
+OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& env, Options* out,
+                            std::string* error);
+
+// The --help text.
+std::string HelpText();
+
+}  // namespace slotd::api

@@ -1,0 +1,70 @@
+// Maps a method and a decoded request path to one of the API's routes.
+//
+// The path is split on '/' and dispatched on its segments: no regular
+// expressions. Matching follows Starlette's router as Prefect configures it:
+// routes are tried in Prefect's registration order, a path that matches a
+// route under another method answers 405 with that route's Allow header, and
+// a route matches with or without one trailing slash (Prefect would redirect;
+// slotd serves it directly, as API.md says).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "engine/uuid.h"
+
+namespace slotd::api {
+
+enum class Method : uint8_t { kGet, kPost, kPatch, kDelete, kOther };
+
+Method ParseMethod(std::string_view method);
+
+enum class Route : uint8_t {
+  // /api root routes
+  kHealth,
+  kReady,
+  kVersion,
+  kAdminVersion,
+  kHello,
+  kCsrfToken,
+  // /api/concurrency_limits (v1)
+  kV1Create,
+  kV1ReadById,
+  kV1ReadByTag,
+  kV1Filter,
+  kV1ResetByTag,
+  kV1DeleteById,
+  kV1DeleteByTag,
+  kV1Increment,
+  kV1Decrement,
+  // /api/v2/concurrency_limits
+  kV2Create,
+  kV2Read,
+  kV2Filter,
+  kV2Update,
+  kV2Delete,
+  kV2Increment,
+  kV2IncrementWithLease,
+  kV2Decrement,
+  kV2DecrementWithLease,
+  kV2RenewLease,
+};
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kV2RenewLease) + 1;
+
+struct RouteMatch {
+  enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed };
+  Outcome outcome = Outcome::kNotFound;
+  Route route = Route::kHealth;
+  // The path parameter ({id}, {tag}, {id_or_name} or {lease_id}), if any.
+  std::string_view param;
+  // The v1 {id:uuid} routes: the id, parsed (those routes match only a
+  // canonical UUID, as Starlette's uuid converter does).
+  Uuid id{};
+  // kMethodNotAllowed: the Allow header of the route the path matched.
+  std::string_view allow;
+};
+
+// `path` is the percent-decoded request path, e.g. "/api/v2/concurrency_limits/x".
+RouteMatch MatchRoute(Method method, std::string_view path);
+
+}  // namespace slotd::api
