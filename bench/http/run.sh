@@ -108,28 +108,7 @@ floor_url=http://$HOST:$port
 log "slotd at $slotd_url, floor at $floor_url, raw output in $OUT_DIR"
 
 # ---- limits the scenarios use ------------------------------------------------
-api() {  # api METHOD PATH [BODY]
-  curl -sS -o /dev/null -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
-    ${3:+--data "$3"} "$slotd_url/api$2"
-}
-expect() {  # expect CODES... -- METHOD PATH [BODY]
-  local codes=()
-  while [[ $1 != -- ]]; do codes+=("$1"); shift; done
-  shift
-  local got
-  got=$(api "$@")
-  [[ " ${codes[*]} " == *" $got "* ]] || { log "$* answered $got"; exit 1; }
-}
-expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-cycle","limit":1000000000}'
-expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-lease","limit":1000000000}'
-expect 201 -- POST /concurrency_limits/ '{"tag":"bench-v1","concurrency_limit":1000000000}'
-for i in $(seq -f %03g 0 199); do
-  expect 201 -- POST /v2/concurrency_limits/ "{\"name\":\"bench-filter-$i\",\"limit\":10}"
-done
-recreate_contended_limit() {  # a cut-short run leaves up to 4 leases held
-  expect 204 404 -- DELETE /v2/concurrency_limits/bench-contended
-  expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-contended","limit":4}'
-}
+bench/http/create_limits.sh "$slotd_url"
 
 # ---- runs --------------------------------------------------------------------
 # run PHASE ROUND SERVER SCENARIO CONNECTIONS SECONDS: one wrk run, its RESULT
@@ -137,7 +116,9 @@ recreate_contended_limit() {  # a cut-short run leaves up to 4 leases held
 run() {
   local phase=$1 round=$2 server=$3 scenario=$4 connections=$5 seconds=$6 url
   [[ $server == slotd ]] && url=$slotd_url || url=$floor_url
-  [[ $server == slotd && $scenario == contended ]] && recreate_contended_limit
+  if [[ $server == slotd && $scenario == contended ]]; then
+    bench/http/create_limits.sh "$slotd_url" --contended-only
+  fi
   local raw=$OUT_DIR/$phase-$round-$server-$scenario-c$connections.txt
   "${wrk_cpu[@]}" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s \
     -s "$WRK_DIR/$scenario.lua" "$url" >"$raw" 2>&1 || true

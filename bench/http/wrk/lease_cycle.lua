@@ -4,12 +4,12 @@
 -- Requests rotate increment / renew / release. A lease is renewed once its id
 -- is known (its increment was answered). wrk does not say which connection
 -- asks and a renew's 204 cannot be told from a release's 204, so a lease is
--- released only after `lag` further requests have been sent since its renew:
--- if its renew was still unanswered even then, the release could overtake it
--- and the renew would get 410. Such 410s are tallied (renew_overtaken) and
--- are a limitation of driving per-connection state from one wrk thread, not a
--- server error; they are expected to be zero or nearly so.
---   wrk -s lease_cycle.lua URL -- limit=bench-lease lag=96
+-- released only after `lag` further requests have been sent since its renew
+-- (4096: about 0.1 s at 40,000 req/s): if its renew was still unanswered even
+-- then, the release could overtake it and the renew would get 410. Such 410s
+-- are tallied (renew_overtaken): a limitation of driving per-connection state
+-- from one wrk thread, not a server error; expected to be zero or nearly so.
+--   wrk -s lease_cycle.lua URL -- limit=bench-lease lag=4096
 local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 common.install("lease_cycle", { [200] = true, [204] = true })
 
@@ -20,7 +20,7 @@ local renewed_head, renewed_tail = 1, 0
 local sent = 0
 
 function init(args)
-  local o = common.options(args, { limit = "bench-lease", lag = "96" })
+  local o = common.options(args, { limit = "bench-lease", lag = "4096" })
   lag = tonumber(o.lag)
   increment = wrk.format("POST", common.v2 .. "/increment-with-lease", common.json,
     string.format('{"names":["%s"],"slots":1,"mode":"concurrency","lease_duration":300}', o.limit))
