@@ -167,6 +167,19 @@ TEST_CASE("releasing takes the slots off every active named limit and lists exis
   CHECK(t.Active("off") == 3);
 }
 
+TEST_CASE("acquiring and releasing move the limit's updated time, reading does not",
+          "[acquire]") {
+  TestEngine t;
+  t.Create("a", 5);
+  t.Advance(1);
+  REQUIRE(t.Acquire({"a"}, 1) == Status::kOk);
+  CHECK(t.Read("a").updated == kStart + std::chrono::seconds(1));
+  t.Advance(1);
+  CHECK(t.Read("a").updated == kStart + std::chrono::seconds(1));
+  REQUIRE(t.Release({"a"}, 1) == Status::kOk);
+  CHECK(t.Read("a").updated == kStart + std::chrono::seconds(2));
+}
+
 TEST_CASE("releasing more slots than are held floors the count at zero", "[acquire]") {
   TestEngine t;
   t.Create("a", 5, 0, true, 1);

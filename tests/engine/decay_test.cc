@@ -20,6 +20,18 @@ TEST_CASE("active slots decay continuously and are reported rounded up", "[decay
   CHECK(t.Active("r") == 0);
 }
 
+TEST_CASE("a decayed level a binary rounding error away from an integer reports that integer",
+          "[decay]") {
+  TestEngine t;
+  t.Create("r", 100, 0.29, true, /*active_slots=*/100);
+  // 0.29 * 100 is 28.999999999999996 in binary; the level is 71 exactly.
+  t.Advance(100);
+  CHECK(t.Active("r") == 71);
+  t.Create("s", 10, 0.1, true, 5);
+  t.Advance(30);  // 5 - 0.1 * 30 (3.0000000000000004 in binary) is 2
+  CHECK(t.Active("s") == 2);
+}
+
 TEST_CASE("a limit without decay keeps its active slots however long", "[decay]") {
   TestEngine t;
   t.Create("plain", 10, 0, true, 5);

@@ -77,6 +77,15 @@ TEST_CASE("a plain limit with a larger ratio blocks ahead of a decaying limit", 
   CHECK(RefusedRetryAfter(t, {"decays", "plain"}) == Approx(6.0 * LowerClampMultiple()));
 }
 
+TEST_CASE("an inactive named limit takes no part in choosing the blocking limit",
+          "[retry_after]") {
+  TestEngine t(LowerBoundDraw());
+  t.Create("full", 1, 0, true, /*active_slots=*/1);                       // (1 + 0) / 1 = 1
+  t.Create("off", 1, 0, /*active=*/false, 0, /*denied_slots=*/9);  // would be 10 if active
+  // mean = min(2.0 * 1, 30) = 2
+  CHECK(RefusedRetryAfter(t, {"off", "full"}) == Approx(2.0 * LowerClampMultiple()));
+}
+
 TEST_CASE("a decaying limit's denied slots count after their decay", "[retry_after]") {
   TestEngine t(LowerBoundDraw());
   t.Create("decays", 2, 1.0, true, /*active_slots=*/10, /*denied_slots=*/6);

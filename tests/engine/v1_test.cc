@@ -127,6 +127,25 @@ TEST_CASE("incrementing a tag whose limit is zero is refused with ZeroLimit, eve
   CHECK(t.engine().LeaseCount() == 0);
 }
 
+TEST_CASE("a zero limit refuses with ZeroLimit even when another named tag is full", "[v1]") {
+  TestEngine t;
+  t.Create("tag:full", 1, 0, true, /*active_slots=*/1);
+  t.Create("tag:zero", 0);
+  TagIncrementOutcome out;
+  CHECK(t.Increment({"full", "zero"}, NewRandomUuid(), &out) == Status::kZeroLimit);
+  CHECK(out.refusing_tag == "zero");
+}
+
+TEST_CASE("a tag named twice in one increment takes one slot and is listed once", "[v1]") {
+  TestEngine t;
+  t.Create("tag:a", 5);
+  TagIncrementOutcome out;
+  REQUIRE(t.Increment({"a", "a"}, NewRandomUuid(), &out) == Status::kOk);
+  CHECK(t.Active("tag:a") == 1);
+  REQUIRE(out.limits.size() == 1);
+  CHECK(out.limits[0].name == "a");
+}
+
 TEST_CASE("incrementing a full tag is Locked naming it, with the tag wait and no denial",
           "[v1]") {
   TestOptions options;
