@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include "api/json_writer.h"
+#include "api/responses.h"
+
+using namespace slotd;
+using namespace slotd::api;
+
+namespace {
+std::string Quoted(std::string_view text) {
+  std::string out;
+  AppendJsonString(&out, text);
+  return out;
+}
+const Uuid kId = *ParseUuid("6F1C1C36-0F2C-4A53-9D5E-1A1B2C3D4E5F");
+// 2026-11-24T06:31:33.123456Z
+const TimePoint kWhen = TimePoint(Micros(1795501893123456));
+}  // namespace
+
+TEST_CASE("strings escape quotes, backslashes and control characters", "[json_writer]") {
+  CHECK(Quoted("plain") == R"("plain")");
+  CHECK(Quoted("say \"hi\"") == R"("say \"hi\"")");
+  CHECK(Quoted("back\\slash") == R"("back\\slash")");
+  CHECK(Quoted("\n\r\t\b\f") == R"("\n\r\t\b\f")");
+  CHECK(Quoted(std::string_view("\x00\x01\x1f", 3)) == R"("\u0000\u0001\u001f")");
+}
+
+TEST_CASE("non-ASCII text and DEL pass through unescaped, as ensure_ascii=False leaves them",
+          "[json_writer]") {
+  CHECK(Quoted("caf\xc3\xa9 \xf0\x9f\x91\x8b") == "\"caf\xc3\xa9 \xf0\x9f\x91\x8b\"");
+  CHECK(Quoted("\x7f") == "\"\x7f\"");
+  CHECK(Quoted("</script>") == "\"</script>\"");
+}
+
+TEST_CASE("timestamps always carry six fractional digits and a Z", "[json_writer]") {
+  std::string out;
+  AppendTimestamp(&out, kWhen);
+  CHECK(out == "2026-11-24T06:31:33.123456Z");
+  out.clear();
+  AppendTimestamp(&out, TimePoint(std::chrono::seconds(1795501893)));
+  CHECK(out == "2026-11-24T06:31:33.000000Z");
+  out.clear();
+  AppendTimestamp(&out, TimePoint(Micros(0)));
+  CHECK(out == "1970-01-01T00:00:00.000000Z");
+}
+
+TEST_CASE("the writer separates values with bare commas and colons", "[json_writer]") {
+  std::string out;
+  JsonWriter writer(&out);
+  writer.BeginObject();
+  writer.Key("id");
+  writer.Uuid(kId);
+  writer.Key("list");
+  writer.BeginArray();
+  writer.Int(-3);
+  writer.Double(2.0);
+  writer.Bool(false);
+  writer.Null();
+  writer.BeginObject();
+  writer.EndObject();
+  writer.EndArray();
+  writer.EscapedKey("k\"");
+  writer.Uint(18446744073709551615u);
+  writer.EndObject();
+  CHECK(out ==
+        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","list":[-3,2.0,false,null,{}],"k\"":18446744073709551615})");
+}
+
+TEST_CASE("a v2 limit serialises every field in the spec's order", "[responses]") {
+  LimitSnapshot limit;
+  limit.id = kId;
+  limit.created = kWhen;
+  limit.updated = kWhen;
+  limit.name = "db \"main\"";
+  limit.limit = 3;
+  limit.active_slots = 1;
+  limit.denied_slots = 2;
+  limit.slot_decay_per_second = 0.5;
+  CHECK(LimitV2Json(limit) ==
+        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","created":"2026-11-24T06:31:33.123456Z",)"
+        R"("updated":"2026-11-24T06:31:33.123456Z","active":true,"name":"db \"main\"","limit":3,)"
+        R"("active_slots":1,"denied_slots":2,"slot_decay_per_second":0.5,)"
+        R"("avg_slot_occupancy_seconds":2.0})");
+  CHECK(GlobalLimitJson(limit) ==
+        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","created":"2026-11-24T06:31:33.123456Z",)"
+        R"("updated":"2026-11-24T06:31:33.123456Z","active":true,"name":"db \"main\"","limit":3,)"
+        R"("active_slots":1,"slot_decay_per_second":0.5})");
+}
+
+TEST_CASE("a v1 limit shows the bare tag and its task-run holders", "[responses]") {
+  LimitSnapshot limit;
+  limit.id = kId;
+  limit.created = kWhen;
+  limit.updated = kWhen;
+  limit.name = "tag:db";
+  limit.limit = 2;
+  limit.task_run_holders = {kId};
+  CHECK(ConcurrencyLimitJson(limit) ==
+        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","created":"2026-11-24T06:31:33.123456Z",)"
+        R"("updated":"2026-11-24T06:31:33.123456Z","tag":"db","concurrency_limit":2,)"
+        R"("active_slots":["6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"]})");
+  CHECK(ConcurrencyLimitListJson({}) == "[]");
+}
+
+TEST_CASE("minimal limits and lease answers list id, name and limit", "[responses]") {
+  const std::vector<LimitRef> refs = {{kId, "a", 1}, {kId, "b", 2}};
+  CHECK(MinimalLimitListJson(refs) ==
+        R"([{"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","name":"a","limit":1},)"
+        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","name":"b","limit":2}])");
+  CHECK(LeaseResponseJson(kId, {}) ==
+        R"({"lease_id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","limits":[]})");
+}
+
+TEST_CASE("error answers carry a detail message", "[responses]") {
+  ApiResponse out;
+  RespondDetail(&out, 404, "Concurrency limit not found");
+  CHECK(out.status == 404);
+  CHECK(out.body == R"({"detail":"Concurrency limit not found"})");
+  RespondNull(&out);
+  CHECK(out.body == "null");
+  RespondNoContent(&out);
+  CHECK(out.status == 204);
+  CHECK(out.body.empty());
+}

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/options.h"
+
+using namespace slotd::api;
+
+namespace {
+
+struct Parse {
+  OptionsOutcome outcome;
+  Options options;
+  std::string error;
+};
+
+Parse Run(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), "slotd");
+  Parse result;
+  auto lookup = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  result.outcome = ParseOptions(static_cast<int>(args.size()), args.data(), lookup,
+                                &result.options, &result.error);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("defaults match a stock Prefect server", "[options]") {
+  const Parse parse = Run({});
+  REQUIRE(parse.outcome == OptionsOutcome::kRun);
+  CHECK(parse.options.host == "127.0.0.1");
+  CHECK(parse.options.port == 4200);
+  CHECK(parse.options.prefect_version == "3.8.3");
+  CHECK(parse.options.tag_wait_seconds == 10);
+  CHECK(parse.options.max_slot_wait_seconds == 30);
+  CHECK(parse.options.lease_sweep_seconds == 1);
+  CHECK(parse.options.max_body_bytes == 1 << 20);
+  CHECK_FALSE(parse.options.quiet);
+  CHECK_FALSE(parse.options.auth_string.has_value());
+}
+
+TEST_CASE("flags set every option, with a space or an equals sign", "[options]") {
+  const Parse parse = Run({"--host", "0.0.0.0", "--port=0", "--prefect-version", "3.9.0",
+                           "--tag-wait-seconds", "2.5", "--max-slot-wait-seconds=7",
+                           "--lease-sweep-seconds", "0.25", "--max-body-bytes", "128",
+                           "--threads", "64", "--quiet"});
+  REQUIRE(parse.outcome == OptionsOutcome::kRun);
+  CHECK(parse.options.host == "0.0.0.0");
+  CHECK(parse.options.port == 0);
+  CHECK(parse.options.prefect_version == "3.9.0");
+  CHECK(parse.options.tag_wait_seconds == 2.5);
+  CHECK(parse.options.max_slot_wait_seconds == 7);
+  CHECK(parse.options.lease_sweep_seconds == 0.25);
+  CHECK(parse.options.max_body_bytes == 128);
+  CHECK(parse.options.threads == 64);
+  CHECK(parse.options.quiet);
+}
+
+TEST_CASE("Prefect's environment variables apply and flags override them", "[options]") {
+  const std::map<std::string, std::string> env = {
+      {"PREFECT_SERVER_API_PORT", "4300"},
+      {"PREFECT_SERVER_API_HOST", "::1"},
+      {"PREFECT_SERVER_API_AUTH_STRING", "admin:pass"},
+      {"PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS", "3"},
+      {"PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS", "12"},
+      {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS", "15"},
+      {"PREFECT_SERVER_API_DEFAULT_LIMIT", "50"}};
+  Parse parse = Run({}, env);
+  REQUIRE(parse.outcome == OptionsOutcome::kRun);
+  CHECK(parse.options.port == 4300);
+  CHECK(parse.options.host == "::1");
+  CHECK(parse.options.auth_string == "admin:pass");
+  CHECK(parse.options.tag_wait_seconds == 3);
+  CHECK(parse.options.max_slot_wait_seconds == 12);
+  CHECK(parse.options.lease_sweep_seconds == 15);
+  CHECK(parse.options.default_limit == 50);
+  parse = Run({"--port", "0", "--tag-wait-seconds", "4"}, env);
+  CHECK(parse.options.port == 0);
+  CHECK(parse.options.tag_wait_seconds == 4);
+}
+
+TEST_CASE("the newer Prefect variable name wins over its old alias", "[options]") {
+  const Parse parse = Run({}, {{"PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS", "1"},
+                               {"PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS", "2"}});
+  CHECK(parse.options.tag_wait_seconds == 1);
+}
+
+TEST_CASE("bad values and unknown options are errors", "[options]") {
+  for (std::vector<const char*> args : std::vector<std::vector<const char*>>{
+           {"--port", "70000"}, {"--port", "x"}, {"--bogus"}, {"--port"},
+           {"--lease-sweep-seconds", "0"}, {"--tag-wait-seconds", "-1"},
+           {"--max-body-bytes", "0"}, {"--threads", "0"}}) {
+    const Parse parse = Run(args);
+    INFO(args[0]);
+    CHECK(parse.outcome == OptionsOutcome::kError);
+    CHECK_FALSE(parse.error.empty());
+  }
+  CHECK(Run({}, {{"PREFECT_SERVER_API_PORT", "nope"}}).outcome == OptionsOutcome::kError);
+}
+
+TEST_CASE("--help asks for the help text, which names the environment variables",
+          "[options]") {
+  CHECK(Run({"--port", "1", "--help"}).outcome == OptionsOutcome::kHelp);
+  const std::string help = HelpText();
+  for (const char* name : {"PREFECT_SERVER_API_HOST", "PREFECT_SERVER_API_PORT",
+                           "PREFECT_SERVER_API_AUTH_STRING",
+                           "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
+    CHECK(help.find(name) != std::string::npos);
+  }
+}
