@@ -119,7 +119,7 @@ TEST_CASE("concurrent clients never hold more slots than the limit", "[load]") {
     CreateV2Limit(*cli, "hammer", kLimit);
   }
   constexpr int kThreads = 16;
-  constexpr int kCyclesPerThread = 12;  // half v1, half v2
+  constexpr int kCyclesPerThread = 40;  // half v1, half v2
   auto deadline = Clock::now() + std::chrono::seconds(40);
   HoldCounter v1_holders, v2_holders;
   Tally tally;
@@ -132,6 +132,7 @@ TEST_CASE("concurrent clients never hold more slots than the limit", "[load]") {
       cli.set_connection_timeout(5, 0);
       cli.set_read_timeout(10, 0);
       cli.set_write_timeout(10, 0);
+      cli.set_tcp_nodelay(true);
       for (int i = 0; i < kCyclesPerThread; ++i) {
         bool ok = i % 2 == 0 ? V1Cycle(cli, v1_holders, tally, deadline)
                              : V2Cycle(cli, v2_holders, tally, deadline);

@@ -85,6 +85,7 @@ TEST_CASE("the server exits 0 on SIGTERM while requests are in flight", "[proces
       cli.set_connection_timeout(2, 0);
       cli.set_read_timeout(8, 0);
       cli.set_write_timeout(8, 0);
+      cli.set_tcp_nodelay(true);
       for (int i = 0; !done.load(); ++i) {
         auto start = Clock::now();
         httplib::Result res = (i % 3 == 0)   ? cli.Get("/api/health")

@@ -239,5 +239,37 @@ TEST_CASE("a 422 on PATCH leaves the limit unchanged", "[validation]") {
   CHECK(Canonical(doc.root()["active"].value()) == "true");
 }
 
+TEST_CASE("a chunked request body is read and bounded like any other", "[validation]") {
+  SlotdProcess server(WithArgs({"--max-body-bytes", "128"}));
+  std::string body = R"({"name":"chunked","limit":2})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  connection.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                      std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  auto created = connection.read_response(std::chrono::seconds(10));
+  REQUIRE(created.has_value());
+  INFO("body: " << created->body);
+  CHECK(created->status == 201);
+  CHECK(Field(created->body, "name") == "\"chunked\"");
+
+  std::string big = Padded(R"({"name":"big","limit":1})", 200);
+  std::snprintf(size, sizeof size, "%zx", big.size());
+  RawConnection second(server.port());
+  REQUIRE(second.connected());
+  second.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                  std::string(size) + "\r\n" + big + "\r\n0\r\n\r\n");
+  auto rejected = second.read_response(std::chrono::seconds(10));
+  REQUIRE(rejected.has_value());
+  INFO("body: " << rejected->body);
+  CHECK(rejected->status == 413);
+  CHECK(Canonical(rejected->body) == R"({"detail":"Request body too large"})");
+  auto cli = server.client();
+  CheckDetail(cli->Get("/api/v2/concurrency_limits/big"), 404, "Concurrency Limit not found");
+}
+
 }  // namespace
 }  // namespace slotd_e2e

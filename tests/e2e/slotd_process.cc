@@ -190,6 +190,9 @@ std::unique_ptr<httplib::Client> SlotdProcess::client() const {
   cli->set_connection_timeout(5, 0);
   cli->set_read_timeout(10, 0);
   cli->set_write_timeout(10, 0);
+  // httplib writes headers and body separately; without TCP_NODELAY a
+  // keep-alive request waits out the peer's delayed ACK (~40 ms).
+  cli->set_tcp_nodelay(true);
   return cli;
 }
 

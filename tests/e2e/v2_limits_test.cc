@@ -292,5 +292,42 @@ TEST_CASE("updated moves when slots are taken or released or denied", "[v2][limi
   step("released", "/api/v2/concurrency_limits/decrement", R"({"slots":1,"names":["u"]})", 200);
 }
 
+TEST_CASE("v2 names are matched after percent-decoding the path", "[v2][limits]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  std::string spaced = CreateV2Limit(*cli, "my limit", 2);
+  std::string accented = CreateV2Limit(*cli, "caf\u00e9:\"q\"", 3);
+  CHECK(Field(Read(*cli, "my%20limit"), "id") == JsonString(spaced));
+  CHECK(Field(Read(*cli, "caf%C3%A9%3A%22q%22"), "id") == JsonString(accented));
+  CHECK(Field(Read(*cli, "caf%C3%A9%3A%22q%22"), "name") == JsonString("caf\u00e9:\"q\""));
+  CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/my%20limit", R"({"limit":5})"));
+  CHECK(Field(Read(*cli, "my%20limit"), "limit") == "5");
+  CreateTagLimit(*cli, "sp ace", 1);
+  auto by_tag = cli->Get("/api/concurrency_limits/tag/sp%20ace");
+  RequireStatus(by_tag, 200);
+  CHECK(Field(by_tag->body, "tag") == "\"sp ace\"");
+}
+
+TEST_CASE("v2 decay runs on through writes other than active_slots", "[v2][limits][decay]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateV2Limit(*cli, R"({"name":"renamed","limit":10,"slot_decay_per_second":1.0})");
+  CreateV2Limit(*cli, R"({"name":"reset","limit":10,"slot_decay_per_second":1.0})");
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
+                         R"({"slots":5,"names":["renamed","reset"]})"),
+                200);
+  auto taken = std::chrono::steady_clock::now();
+  std::this_thread::sleep_until(taken + std::chrono::milliseconds(600));
+  CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/renamed",
+                           R"({"name":"renamed2","limit":9})"));
+  CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/reset", R"({"active_slots":3})"));
+  std::this_thread::sleep_until(taken + std::chrono::milliseconds(1300));
+  // Continuous decay since the increment: 5 - 1.3 = 3.7, reported 4 (a decay
+  // restarted by the rename would still report 5).
+  CHECK(ActiveSlots(*cli, "renamed2") == 4);
+  // A write of active_slots sets the level: 3 - 0.7 = 2.3, reported 3.
+  CHECK(ActiveSlots(*cli, "reset") == 3);
+}
+
 }  // namespace
 }  // namespace slotd_e2e

@@ -1,6 +1,7 @@
 // v2 slot acquisition without a lease (/increment), release (/decrement),
 // denial and the Retry-After a denied client is given.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "e2e_support.h"
 #include "slotd_process.h"
@@ -242,6 +243,95 @@ TEST_CASE("v2 decrement with occupancy_seconds updates the occupancy average",
   double seconds = RetryAfterSeconds(res);
   CHECK(seconds >= RetryAfterLow(11.0));
   CHECK(seconds <= RetryAfterHigh(11.0));
+}
+
+TEST_CASE("v2 Retry-After comes from the named limit with the largest backlog",
+          "[v2][slots][retry]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateV2Limit(*cli, "one", 1);
+  CreateV2Limit(*cli, "four", 4);
+  CreateV2Limit(*cli, R"({"name":"backlog","limit":1,"denied_slots":10})");
+  CreateV2Limit(*cli, R"({"name":"decaying","limit":2,"slot_decay_per_second":0.1})");
+  RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["one"])")), 200);
+  RequireStatus(PostJson(*cli, kIncrement, Slots(4, R"(["four"])")), 200);
+  RequireStatus(PostJson(*cli, kIncrement, Slots(2, R"(["decaying"])")), 200);
+
+  SECTION("per slot of limit: one (1/1) outweighs four (1/4): mean 2.0 * 1") {
+    auto res = PostJson(*cli, kIncrement, Slots(1, R"(["four","one"])"));
+    CheckDetail(res, 423, "Locked");
+    double seconds = RetryAfterSeconds(res);
+    CHECK(seconds >= RetryAfterLow(2.0));
+    CHECK(seconds <= RetryAfterHigh(2.0));
+  }
+  SECTION("a free limit with denials can be the blocking one: (1 + 10) / 1") {
+    auto res = PostJson(*cli, kIncrement, Slots(1, R"(["one","backlog"])"));
+    CheckDetail(res, 423, "Locked");
+    double seconds = RetryAfterSeconds(res);
+    CHECK(seconds >= RetryAfterLow(20.0));
+    CHECK(seconds <= RetryAfterHigh(22.0));
+    CHECK(ActiveSlots(*cli, "backlog") == 0);
+  }
+  SECTION("a decaying limit weighs slots + denied: 1 > 1/4, mean 1 / 0.1") {
+    auto res = PostJson(*cli, kIncrement, Slots(1, R"(["four","decaying"])"));
+    CheckDetail(res, 423, "Locked");
+    double seconds = RetryAfterSeconds(res);
+    CHECK(seconds >= RetryAfterLow(10.0));
+    CHECK(seconds <= RetryAfterHigh(10.0));
+  }
+}
+
+TEST_CASE("v2 Retry-After on a tag limit is capped by --tag-wait-seconds",
+          "[v2][slots][retry]") {
+  SlotdProcess server(WithArgs({"--tag-wait-seconds", "3"}));
+  auto cli = server.client();
+  CreateV2Limit(*cli, R"({"name":"tag:t","limit":1,"denied_slots":10})");
+  CreateV2Limit(*cli, R"({"name":"plain","limit":1,"denied_slots":10})");
+  RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["tag:t"])")), 200);
+  RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["plain"])")), 200);
+  // tag: mean = min(min(2.0, 3) * 11, 3) = 3; plain: min(2.0 * 11, 30) = 22.
+  auto tag = PostJson(*cli, kIncrement, Slots(1, R"(["tag:t"])"));
+  CheckDetail(tag, 423, "Locked");
+  double tag_seconds = RetryAfterSeconds(tag);
+  CHECK(tag_seconds >= RetryAfterLow(3.0));
+  CHECK(tag_seconds <= RetryAfterHigh(3.0));
+  auto plain = PostJson(*cli, kIncrement, Slots(1, R"(["plain"])"));
+  CheckDetail(plain, 423, "Locked");
+  double plain_seconds = RetryAfterSeconds(plain);
+  CHECK(plain_seconds >= RetryAfterLow(20.0));
+  CHECK(plain_seconds <= RetryAfterHigh(22.0));
+}
+
+TEST_CASE("v2 decrement with occupancy on a zero limit leaves the average alone",
+          "[v2][slots][retry]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateV2Limit(*cli, "z", 0);
+  RequireStatus(PostJson(*cli, kDecrement, Slots(1, R"(["z"])", R"(,"occupancy_seconds":50)")),
+                200);
+  CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/z", R"({"limit":1})"));
+  RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["z"])")), 200);
+  auto res = PostJson(*cli, kIncrement, Slots(1, R"(["z"])"));
+  CheckDetail(res, 423, "Locked");
+  double seconds = RetryAfterSeconds(res);
+  CHECK(seconds >= RetryAfterLow(2.0));
+  CHECK(seconds <= RetryAfterHigh(2.0));
+}
+
+TEST_CASE("v2 slots that decayed away admit new requests", "[v2][slots][decay]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateV2Limit(*cli, R"({"name":"r","limit":2,"slot_decay_per_second":1.0})");
+  RequireStatus(PostJson(*cli, kIncrement, Slots(2, R"(["r"])")), 200);
+  auto filled = std::chrono::steady_clock::now();
+  // Level 2 - t, reported rounded up: still 2 for t < 1 s.
+  CheckDetail(PostJson(*cli, kIncrement, Slots(1, R"(["r"])")), 423, "Locked");
+  std::this_thread::sleep_until(filled + std::chrono::milliseconds(1300));
+  // Level below 0.7: reported at most 1, so one more slot fits.
+  RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["r"])")), 200);
+  int64_t active = ActiveSlots(*cli, "r");
+  CHECK(active >= 1);
+  CHECK(active <= 2);
 }
 
 }  // namespace
