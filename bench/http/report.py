@@ -150,6 +150,94 @@ def memory_results(out_dir):
     return result
 
 
+def callgrind_inclusive(path):
+    """Function name -> inclusive instructions, from callgrind_annotate's
+    output. A function listed more than once (its code attributed to several
+    source files) keeps its largest figure."""
+    costs = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(\S.*)$", line)
+            if not m:
+                continue
+            name = m.group(2)
+            name = re.sub(r" \[[^\]]*\]$", "", name)  # the object file
+            name = name.split(":", 1)[1] if ":" in name.split("(")[0] else name
+            cost = int(m.group(1).replace(",", ""))
+            costs[name] = max(costs.get(name, 0), cost)
+    return costs
+
+
+def callgrind_sum(costs, pattern):
+    """Sum over the distinct functions whose name matches `pattern`."""
+    return sum(c for name, c in costs.items() if re.match(pattern, name))
+
+
+# Where slotd's instructions go: (label, pattern), the slotd handler's parts
+# indented under it. Patterns match the start of callgrind's function names.
+PROFILE_PARTS = [
+    ("cpp-httplib: read headers", r"httplib::detail::read_headers\("),
+    ("cpp-httplib: read body", r"httplib::Server::read_content\("),
+    ("cpp-httplib: write response", r"httplib::Server::write_response_core\("),
+    ("slotd request handler (Serve)", r"slotd::api::HttpServer::Impl::Serve\("),
+    ("  of which JSON parsing (simdjson + typed request)", r"slotd::api::BodyParser::Parse\(|slotd::api::Parse\w+\("),
+    ("  of which engine calls", r"slotd::SlotEngine::\w+\("),
+    ("  of which JSON writing", r"slotd::api::\w+Json\[abi:cxx11\]\("),
+]
+
+
+def profile_section(out_dir, w):
+    base = os.path.join(out_dir, "profile")
+    if not os.path.isdir(base):
+        return
+    scenarios = [s for s in SCENARIO_TEXT if os.path.exists(os.path.join(base, s, "per_request.txt"))]
+    if not scenarios:
+        return
+    w("## Instructions per request (callgrind)\n")
+    w("Both servers under `valgrind --tool=callgrind` at low load (wrk, 4 connections),")
+    w("counters zeroed after start-up (`bench/http/profile.sh`). Instruction counts")
+    w("repeat run to run where req/s does not; they leave out the kernel (each request")
+    w("costs both servers the same system calls: cpp-httplib makes about 11 per")
+    w("request, 6 of them poll).\n")
+    w("| scenario | slotd | floor | floor / slotd |\n|---|---|---|---|")
+    per = {}
+    for scenario in scenarios:
+        rows = {}
+        with open(os.path.join(base, scenario, "per_request.txt")) as f:
+            for line in f:
+                name, requests, total = line.split()
+                rows[name] = int(total) / max(int(requests), 1)
+        per[scenario] = rows
+        s, fl = rows.get("slotd"), rows.get("floor")
+        w(f"| `{scenario}` | {s:,.0f} | {fl:,.0f} | {fl / s:.2f} |" if s and fl else f"| `{scenario}` | n/a | n/a | n/a |")
+    w("")
+    w("Where slotd's instructions go, per request (inclusive costs; the rest is")
+    w("cpp-httplib's connection loop, routing and allocation):\n")
+    w("| | " + " | ".join(f"`{s}`" for s in scenarios) + " |")
+    w("|---|" + "---|" * len(scenarios))
+    table = {}
+    for scenario in scenarios:
+        path = os.path.join(base, scenario, "slotd.inclusive.txt")
+        requests = None
+        with open(os.path.join(base, scenario, "per_request.txt")) as f:
+            for line in f:
+                if line.startswith("slotd "):
+                    requests = int(line.split()[1])
+        if not os.path.exists(path) or not requests:
+            continue
+        costs = callgrind_inclusive(path)
+        table[scenario] = {label: callgrind_sum(costs, pattern) / requests for label, pattern in PROFILE_PARTS}
+        table[scenario]["total"] = per[scenario]["slotd"]
+    for label in ["total"] + [label for label, _ in PROFILE_PARTS]:
+        cells = []
+        for scenario in scenarios:
+            v = table.get(scenario, {}).get(label)
+            t = table.get(scenario, {}).get("total")
+            cells.append("n/a" if v is None else f"{v:,.0f} ({100 * v / t:.0f}%)")
+        w(f"| {label.replace('  ', '&nbsp;&nbsp;')} | " + " | ".join(cells) + " |")
+    w("")
+
+
 def main():
     out_dir, results_dir = sys.argv[1], sys.argv[2]
     settings = dict(
@@ -309,8 +397,7 @@ def main():
         w("## Engine (`build/slotd_engine_bench`, Google Benchmark)\n")
         w("One item is one take-and-give-back pair; items/s is over all threads.")
         if ctx:
-            w(f"Run on {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, "
-              f"library built as {ctx.get('library_build_type', '?')}.\n")
+            w(f"Run on {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz.\n")
         w("![engine operations/s against threads](engine_threads.png)\n")
         w("| benchmark | time per iteration | items/s |\n|---|---|---|")
         for b in engine_rows:
@@ -349,6 +436,8 @@ def main():
             w(f"| {labels.get(name, name)} | {fields['objects']:,.0f} | "
               f"{fields['rss_bytes_per_object']:.0f} | {fields['heap_bytes_per_object']:.0f} |")
         w("")
+
+    profile_section(out_dir, w)
 
     with open(os.path.join(results_dir, "RESULTS.md"), "w") as f:
         f.write("\n".join(out))

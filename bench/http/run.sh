@@ -28,6 +28,9 @@
 #   OUT_DIR=<temp>     where raw wrk output and plot data go (kept)
 #   RESULTS_DIR=bench  where RESULTS.md and the PNGs go
 #   SKIP_ENGINE=1 / SKIP_MEMORY=1 / SKIP_SWEEP=1
+#   PROFILE=1          also count instructions per request under callgrind
+#                      (bench/http/profile.sh, PROFILE_SECONDS=10 per server
+#                      and scenario) and add the table to RESULTS.md
 # Only 127.0.0.1 is ever targeted. Every server started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,8 +58,9 @@ need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
 command -v curl >/dev/null || need+=(curl)
+command -v valgrind >/dev/null || need+=(valgrind)
 if [[ -x scripts/install-deps.sh ]]; then
-  scripts/install-deps.sh wrk gnuplot-nox curl
+  scripts/install-deps.sh wrk gnuplot-nox curl valgrind
 elif ((${#need[@]})); then
   apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
@@ -179,6 +183,14 @@ if [[ ${SKIP_MEMORY:-0} != 1 ]]; then
   else
     log "no $BUILD_DIR/slotd_memory_bench: memory section skipped"
   fi
+fi
+
+if [[ ${PROFILE:-0} == 1 ]]; then
+  for scenario in v2_cycle v1_cycle lease_cycle get_by_name filter_200; do
+    log "callgrind: $scenario"
+    BUILD_DIR=$BUILD_DIR SKIP_BUILD=1 BRIEF=1 OUT_DIR=$OUT_DIR/profile/$scenario \
+      bench/http/profile.sh "$scenario" "${PROFILE_SECONDS:-10}" >&2
+  done
 fi
 
 # ---- report --------------------------------------------------------------------
