@@ -8,7 +8,7 @@
 #   bench/http/profile.sh [SCENARIO] [SECONDS]      (defaults v2_cycle, 10)
 #
 # Builds Release with -g into build-profile/ (BUILD_DIR; SKIP_BUILD=1 uses
-# what is there), writes to OUT_DIR (default a
+# what is there; shared with bench/profile_engine_bench.sh), writes to OUT_DIR (default a
 # temp directory): SERVER.callgrind (open with callgrind_annotate or
 # kcachegrind), SERVER.inclusive.txt and SERVER.self.txt, and prints the
 # instructions per request of each server and the top inclusive functions.
@@ -25,7 +25,12 @@ HOST=127.0.0.1
 
 if [[ -x scripts/install-deps.sh ]]; then scripts/install-deps.sh wrk valgrind curl; fi
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-g" >/dev/null
+  # The same configuration as bench/profile_engine_bench.sh, which shares the
+  # directory.
+  if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS="-g -fno-omit-frame-pointer" >/dev/null
+  fi
   cmake --build "$BUILD_DIR" --target slotd slotd_floor_server -j2 >/dev/null
 fi
 
