@@ -40,6 +40,23 @@ std::optional<int64_t> PythonInt(std::string_view text) {
   return negative ? -value : value;
 }
 
+// Starlette decodes header values as Latin-1, so each byte is one character
+// when the value is echoed back.
+std::string Latin1ToUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      out.push_back(c);
+    } else {
+      out.push_back(static_cast<char>(0xc0 | (byte >> 6)));
+      out.push_back(static_cast<char>(0x80 | (byte & 0x3f)));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ApiVersionCheck CheckApiVersion(std::string_view header) {
@@ -64,10 +81,10 @@ std::string ApiVersionErrorDetail(ApiVersionCheck check, std::string_view header
   if (check == ApiVersionCheck::kMalformed) {
     detail = "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
              "received ";
-    detail += header;
+    detail += Latin1ToUtf8(header);
   } else {
     detail = "The request specified API version ";
-    detail += header;
+    detail += Latin1ToUtf8(header);
     detail += " but this server requires version ";
     detail += kMinimumApiVersion;
     detail += " or higher.";

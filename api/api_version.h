@@ -17,7 +17,8 @@ inline constexpr std::string_view kMinimumApiVersion = "0.8.0";
 // kMinimumApiVersion.
 ApiVersionCheck CheckApiVersion(std::string_view header);
 
-// The 400 detail message for a failed check, quoting the header.
+// The 400 detail message for a failed check, quoting the header (its bytes
+// read as Latin-1, as Starlette reads header values).
 std::string ApiVersionErrorDetail(ApiVersionCheck check, std::string_view header);
 
 }  // namespace slotd::api

@@ -15,7 +15,8 @@ namespace slotd::api {
 
 // Appends `text` as a JSON string literal escaped as Python's json.dumps
 // (ensure_ascii=False) does: \" \\ \n \r \t \b \f, other control characters
-// as \u00XX, everything else, UTF-8 included, verbatim.
+// as \u00XX, everything else, UTF-8 included, verbatim. A byte that is not
+// part of valid UTF-8 becomes U+FFFD, so the output is always valid UTF-8.
 void AppendJsonString(std::string* out, std::string_view text);
 
 // Appends `2026-11-24T06:31:33.123456Z` (always six fractional digits).

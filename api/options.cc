@@ -28,6 +28,12 @@ bool ParseSeconds(std::string_view text, bool allow_zero, double* out) {
   return true;
 }
 
+bool SetText(std::string_view text, std::string* out) {
+  if (text.empty()) return false;
+  *out = text;
+  return true;
+}
+
 // One setting: its flag, the environment variables that also set it (first
 // found wins), and how to store a value. Values are validated the same way
 // from either source.
@@ -39,14 +45,16 @@ struct Setting {
 
 const Setting kSettings[] = {
     {"--host", {"PREFECT_SERVER_API_HOST"},
-     [](std::string_view v, Options* o) { return !v.empty() && (o->host = v, true); }},
+     [](std::string_view v, Options* o) { return SetText(v, &o->host); }},
     {"--port", {"PREFECT_SERVER_API_PORT"},
      [](std::string_view v, Options* o) {
        int64_t port = 0;
-       return ParseInt(v, 0, 65535, &port) && (o->port = static_cast<int>(port), true);
+       if (!ParseInt(v, 0, 65535, &port)) return false;
+       o->port = static_cast<int>(port);
+       return true;
      }},
     {"--prefect-version", {},
-     [](std::string_view v, Options* o) { return !v.empty() && (o->prefect_version = v, true); }},
+     [](std::string_view v, Options* o) { return SetText(v, &o->prefect_version); }},
     {"--tag-wait-seconds",
      {"PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS",
       "PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"},
@@ -62,21 +70,30 @@ const Setting kSettings[] = {
     {"--max-body-bytes", {},
      [](std::string_view v, Options* o) {
        int64_t bytes = 0;
-       return ParseInt(v, 1, INT64_MAX, &bytes) && (o->max_body_bytes = bytes, true);
+       if (!ParseInt(v, 1, INT64_MAX, &bytes)) return false;
+       o->max_body_bytes = static_cast<size_t>(bytes);
+       return true;
      }},
     {"--threads", {},
      [](std::string_view v, Options* o) {
        int64_t threads = 0;
-       return ParseInt(v, 1, 100000, &threads) && (o->threads = threads, true);
+       if (!ParseInt(v, 1, 100000, &threads)) return false;
+       o->threads = static_cast<size_t>(threads);
+       return true;
      }},
     {nullptr, {"PREFECT_SERVER_API_AUTH_STRING"},
-     [](std::string_view v, Options* o) { return (o->auth_string = std::string(v), true); }},
+     [](std::string_view v, Options* o) {
+       o->auth_string = std::string(v);
+       return true;
+     }},
     {nullptr, {"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"},
      [](std::string_view v, Options* o) { return ParseInt(v, 0, INT64_MAX, &o->default_limit); }},
     {nullptr, {"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"},
      [](std::string_view v, Options* o) {
        int64_t seconds = 0;
-       return ParseInt(v, 1, 86400, &seconds) && (o->keep_alive_seconds = seconds, true);
+       if (!ParseInt(v, 1, 86400, &seconds)) return false;
+       o->keep_alive_seconds = static_cast<time_t>(seconds);
+       return true;
      }},
 };
 

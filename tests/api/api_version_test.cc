@@ -36,3 +36,10 @@ TEST_CASE("anything but three integers is malformed", "[api_version]") {
         "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
         "received abc");
 }
+
+TEST_CASE("the header is echoed as Starlette decodes it, byte by byte as Latin-1",
+          "[api_version]") {
+  CHECK(ApiVersionErrorDetail(ApiVersionCheck::kMalformed, "v\xe9") ==
+        "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
+        "received v\xc3\xa9");
+}

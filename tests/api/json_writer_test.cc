@@ -32,6 +32,14 @@ TEST_CASE("non-ASCII text and DEL pass through unescaped, as ensure_ascii=False 
   CHECK(Quoted("</script>") == "\"</script>\"");
 }
 
+TEST_CASE("bytes that are not UTF-8 become U+FFFD, so answers stay valid UTF-8",
+          "[json_writer]") {
+  CHECK(Quoted("a\xff" "b") == "\"a\xef\xbf\xbd" "b\"");
+  CHECK(Quoted("\xc3") == "\"\xef\xbf\xbd\"");             // truncated sequence
+  CHECK(Quoted("\xed\xa0\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
+  CHECK(Quoted("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong '/'
+}
+
 TEST_CASE("timestamps always carry six fractional digits and a Z", "[json_writer]") {
   std::string out;
   AppendTimestamp(&out, kWhen);
