@@ -78,6 +78,8 @@ if [[ $PIN == 1 ]]; then
   server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1)
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # ---- servers -----------------------------------------------------------------
 pids=()
 stop_servers() {
@@ -201,6 +203,8 @@ connections=$CONNECTIONS
 contended_connections=$CONTENDED_CONNECTIONS
 sweep_duration_s=$SWEEP_DURATION
 pin=$PIN
+load_before=$load_before
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 slotd_args=${SLOTD_ARGS:-}
 floor_args=${FLOOR_ARGS:-}
 EOF
