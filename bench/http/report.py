@@ -334,8 +334,19 @@ def main():
     w("Requests per second and latency per request (wrk's, from sending a request")
     w("to its full answer), medians over the rounds; the range is min-max of req/s.")
     w("The floor answers the same routes with fixed bytes of the same shape.\n")
-    w("| scenario | conns | slotd req/s (range) | p50 | p99 | floor req/s | p50 | p99 | slotd / floor |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("The CPU columns are the server's own CPU time per request (user + system,")
+    w("system in brackets), from /proc over the run.\n")
+    w("| scenario | conns | slotd req/s (range) | p50 | p99 | CPU/req | floor req/s | p50 | p99 | CPU/req | slotd / floor |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    tick_us = 1e6 / float(settings.get("clock_ticks_per_s", 100))
+
+    def cpu_per_request(rows):
+        requests = sum(r["requests"] for r in rows)
+        if not rows or "cpu_ticks" not in rows[0] or not requests:
+            return "n/a"
+        cpu = sum(r["cpu_ticks"] for r in rows) * tick_us / requests
+        sys_ = sum(r["sys_ticks"] for r in rows) * tick_us / requests
+        return f"{cpu:.1f} µs ({sys_:.1f})"
     notes = []
     for scenario in SCENARIO_TEXT:
         srows = select(main_runs, server="slotd", scenario=scenario)
@@ -348,13 +359,14 @@ def main():
         cells = [
             f"`{scenario}`: {SCENARIO_TEXT[scenario]}", str(srows[0]["connections"]),
             f"{fmt_rps(s_rps)} ({rng})", fmt_us(median([r["p50_us"] for r in srows])),
-            fmt_us(median([r["p99_us"] for r in srows])),
+            fmt_us(median([r["p99_us"] for r in srows])), cpu_per_request(srows),
         ]
         if frows:
             cells += [fmt_rps(f_rps), fmt_us(median([r["p50_us"] for r in frows])),
-                      fmt_us(median([r["p99_us"] for r in frows])), f"{s_rps / f_rps:.2f}x"]
+                      fmt_us(median([r["p99_us"] for r in frows])), cpu_per_request(frows),
+                      f"{s_rps / f_rps:.2f}x"]
         else:
-            cells += ["-", "-", "-", "-"]
+            cells += ["-", "-", "-", "-", "-"]
         w("| " + " | ".join(cells) + " |")
         bad = sum(r["unexpected"] + r["socket_errors"] for r in srows + frows)
         if bad:

@@ -67,7 +67,8 @@ fi
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$BUILD_DIR" -j2
+  cmake --build "$BUILD_DIR" -j2 \
+    --target slotd slotd_floor_server slotd_engine_bench slotd_memory_bench
 fi
 for binary in slotd slotd_floor_server; do
   [[ -x $BUILD_DIR/$binary ]] || { log "missing $BUILD_DIR/$binary"; exit 1; }
@@ -126,8 +127,13 @@ run() {
     bench/http/create_limits.sh "$slotd_url" --contended-only
   fi
   local raw=$OUT_DIR/$phase-$round-$server-$scenario-c$connections.txt
+  local pid=${pids[0]}
+  [[ $server == floor ]] && pid=${pids[1]}
+  local cpu_before cpu_after
+  cpu_before=$(awk '{print $14 + $15, $15}' "/proc/$pid/stat")
   "${wrk_cpu[@]}" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s \
     -s "$WRK_DIR/$scenario.lua" "$url" >"$raw" 2>&1 || true
+  cpu_after=$(awk '{print $14 + $15, $15}' "/proc/$pid/stat")
   local line
   line=$(grep '^RESULT ' "$raw" || true)
   if [[ -z $line ]]; then
@@ -135,8 +141,12 @@ run() {
     cat "$raw" >&2
     exit 1
   fi
-  echo "phase=$phase round=$round server=$server connections=$connections ${line#RESULT }" \
-    >>"$OUT_DIR/results.txt"
+  # The server's CPU time during the run, in clock ticks: total and system.
+  local cpu_ticks sys_ticks
+  read -r cpu_ticks sys_ticks < <(paste -d' ' <(echo "$cpu_before") <(echo "$cpu_after") |
+    awk '{print $3 - $1, $4 - $2}')
+  echo "phase=$phase round=$round server=$server connections=$connections" \
+    "cpu_ticks=$cpu_ticks sys_ticks=$sys_ticks ${line#RESULT }" >>"$OUT_DIR/results.txt"
   log "$phase $round $server $scenario c=$connections: $(sed -n 's/.*\(rps=[0-9.]*\).*\(p99_us=[0-9]*\).*/\1 \2/p' <<<"$line")"
 }
 
@@ -203,6 +213,7 @@ connections=$CONNECTIONS
 contended_connections=$CONTENDED_CONNECTIONS
 sweep_duration_s=$SWEEP_DURATION
 pin=$PIN
+clock_ticks_per_s=$(getconf CLK_TCK)
 load_before=$load_before
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 slotd_args=${SLOTD_ARGS:-}
