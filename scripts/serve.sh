@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build --target slotd -j"$(nproc)"
-echo "serve: starting build/slotd on 127.0.0.1:4200"
+echo "serve: exec build/slotd --host 127.0.0.1 --port 4200 $*"
 exec build/slotd --host 127.0.0.1 --port 4200 "$@"
