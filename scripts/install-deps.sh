@@ -39,7 +39,10 @@ if ((EUID != 0)); then
   sudo=(sudo)
 fi
 
+# Wait for the dpkg lock rather than fail (a fresh machine may be running
+# unattended-upgrades).
+apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive
+  apt-get -q -o DPkg::Lock::Timeout=600)
 echo "install-deps: installing ${missing[*]}"
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${apt[@]}" update
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}"
