@@ -199,5 +199,30 @@ TEST_CASE("200 idle keep-alive connections do not stop a new client being served
   }
 }
 
+TEST_CASE("half-sent requests do not stop a new client being served", "[load]") {
+  SlotdProcess server;
+  constexpr int kSlow = 100;
+  std::vector<RawConnection> slow;
+  slow.reserve(kSlow);
+  for (int i = 0; i < kSlow; ++i) {
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    REQUIRE(connection.send_all(i % 2 == 0 ? "GET /api/hea"
+                                           : "POST /api/v2/concurrency_limits/ HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"));
+    slow.push_back(std::move(connection));
+  }
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_connection_timeout(2, 0);
+  cli.set_read_timeout(2, 0);
+  auto start = Clock::now();
+  auto res = cli.Get("/api/hello");
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  INFO(elapsed.count() << " ms, " << httplib::to_string(res.error()));
+  REQUIRE(res != nullptr);
+  CHECK(res->status == 200);
+  CHECK(elapsed < std::chrono::seconds(2));
+}
+
 }  // namespace
 }  // namespace slotd_e2e

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "raw_http.h"
 #include "slotd_process.h"
 
 namespace slotd_e2e {
@@ -123,6 +124,29 @@ TEST_CASE("the server exits 0 on SIGTERM while requests are in flight", "[proces
   CHECK(answered_before_stop > 0);
   CHECK(odd_statuses.load() == 0);
   CHECK(slowest_ms.load() < 5000);
+}
+
+TEST_CASE("SIGTERM stops the server promptly with idle and half-sent requests open",
+          "[process]") {
+  SlotdProcess server;
+  std::vector<RawConnection> open;
+  for (int i = 0; i < 20; ++i) {
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    if (i % 2 == 0) {
+      REQUIRE(connection.send_all("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      REQUIRE(connection.read_response(std::chrono::seconds(5)).has_value());
+    } else {
+      REQUIRE(connection.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 1"));
+    }
+    open.push_back(std::move(connection));
+  }
+  auto start = Clock::now();
+  ExitStatus status = server.stop(SIGTERM, std::chrono::seconds(10));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  INFO(status.describe() << " after " << took.count() << " ms");
+  CHECK(status.clean());
+  CHECK(took < std::chrono::seconds(3));
 }
 
 }  // namespace
