@@ -157,6 +157,23 @@ TEST_CASE("without decay the denial rate's occupancy is capped at max_wait", "[d
   CHECK(t.Denied(name) == 8);
 }
 
+TEST_CASE("a rename into or out of tag: changes the denial rate from the rename on, not before",
+          "[decay]") {
+  TestEngine t;
+  t.Create("p", 4);
+  REQUIRE(t.Release({"p"}, 1, 1000.0) == Status::kOk);  // avg 126.75: rate 1 / max_wait
+  LimitPatch set_denied;
+  set_denied.denied_slots = 10;
+  REQUIRE(t.engine().UpdateLimit(std::string_view("p"), set_denied) == Status::kOk);
+  t.Advance(30);  // plain: 30 s at 1/30 per second, 9.0
+  LimitPatch rename;
+  rename.name = "tag:p";
+  REQUIRE(t.engine().UpdateLimit(std::string_view("p"), rename) == Status::kOk);
+  CHECK(t.Denied("tag:p") == 9);
+  t.Advance(10);  // tag: 10 s at 1/10 per second, 8.0 (all 40 s at 1/10 would be 6)
+  CHECK(t.Denied("tag:p") == 8);
+}
+
 TEST_CASE("the denied decay rate follows the occupancy average as it changes", "[decay]") {
   TestEngine t;
   t.Create("plain", 1, 0, true, 0, /*denied_slots=*/10);
