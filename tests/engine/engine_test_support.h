@@ -8,6 +8,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,12 @@ struct StringMaker<slotd::Status> {
 template <>
 struct StringMaker<slotd::Uuid> {
   static std::string convert(const slotd::Uuid& id) { return slotd::FormatUuid(id); }
+};
+template <>
+struct StringMaker<std::optional<slotd::Uuid>> {
+  static std::string convert(const std::optional<slotd::Uuid>& id) {
+    return id ? slotd::FormatUuid(*id) : std::string("nullopt");
+  }
 };
 template <>
 struct StringMaker<slotd::TimePoint> {

@@ -294,6 +294,15 @@ TEST_CASE("a limit recreated under a deleted name is a new limit with fresh coun
   CHECK(t.Acquire({"a"}, 1) == Status::kOk);
 }
 
+TEST_CASE("an engine without an injected clock reads the system clock", "[limits]") {
+  SlotEngine engine;
+  const auto before = std::chrono::system_clock::now();
+  const TimePoint now = engine.Now();
+  const auto after = std::chrono::system_clock::now();
+  CHECK(now >= std::chrono::time_point_cast<Micros>(before));
+  CHECK(now <= std::chrono::ceil<Micros>(after));
+}
+
 TEST_CASE("every status has a name", "[limits]") {
   CHECK(std::string(StatusName(Status::kOk)) == "Ok");
   CHECK(std::string(StatusName(Status::kLocked)) == "Locked");
