@@ -1,6 +1,7 @@
 // v1 slot acquisition and release: /api/concurrency_limits/increment and
 // /api/concurrency_limits/decrement.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "e2e_support.h"
 #include "slotd_process.h"
@@ -232,6 +233,46 @@ TEST_CASE("v1 increment and decrement validate their body", "[v1][slots]") {
                          not_string);
   }
   CHECK(TagHolders(*cli, "x").empty());
+}
+
+TEST_CASE("v1 decrement releases without an occupancy update", "[v1][slots]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateTagLimit(*cli, "x", 1);
+  for (int i = 0; i < 3; ++i) {
+    std::string run = NewUuid();
+    RequireStatus(V1Increment(*cli, R"(["x"])", run), 200);
+    RequireStatus(V1Decrement(*cli, R"(["x"])", run), 200);
+  }
+  // The average is still 2.0: a v2 denial's mean is min(2.0 * 1, 10) = 2 s
+  // (three short releases with occupancy would have brought it to 0.34).
+  RequireStatus(V1Increment(*cli, R"(["x"])", NewUuid()), 200);
+  auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment",
+                      R"({"slots":1,"names":["tag:x"]})");
+  CheckDetail(res, 423, "Locked");
+  double seconds = RetryAfterSeconds(res);
+  CHECK(seconds >= RetryAfterLow(2.0));
+  CHECK(seconds <= RetryAfterHigh(2.0));
+}
+
+TEST_CASE("v1 increment and decrement move updated", "[v1][slots]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateTagLimit(*cli, "x", 1);
+  auto updated = [&] {
+    auto res = cli->Get("/api/concurrency_limits/tag/x");
+    RequireStatus(res, 200);
+    return Field(res->body, "updated");
+  };
+  std::string before = updated();
+  std::string run = NewUuid();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  RequireStatus(V1Increment(*cli, R"(["x"])", run), 200);
+  std::string taken = updated();
+  CHECK(taken > before);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  RequireStatus(V1Decrement(*cli, R"(["x"])", run), 200);
+  CHECK(updated() > taken);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // v2 slot acquisition without a lease (/increment), release (/decrement),
 // denial and the Retry-After a denied client is given.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -332,6 +333,29 @@ TEST_CASE("v2 slots that decayed away admit new requests", "[v2][slots][decay]")
   int64_t active = ActiveSlots(*cli, "r");
   CHECK(active >= 1);
   CHECK(active <= 2);
+}
+
+TEST_CASE("v2 Retry-After is jittered so denied clients do not retry in lock-step",
+          "[v2][slots][retry]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  constexpr int kLimits = 12;
+  std::vector<double> draws;
+  for (int i = 0; i < kLimits; ++i) {
+    std::string name = "j" + std::to_string(i);
+    CreateV2Limit(*cli, name, 1);
+    RequireStatus(PostJson(*cli, kIncrement, Slots(1, "[\"" + name + "\"]")), 200);
+    // Each limit's first denial has the same mean, 2 s.
+    auto res = PostJson(*cli, kIncrement, Slots(1, "[\"" + name + "\"]"));
+    CheckDetail(res, 423, "Locked");
+    draws.push_back(RetryAfterSeconds(res));
+  }
+  double lowest = *std::min_element(draws.begin(), draws.end());
+  double highest = *std::max_element(draws.begin(), draws.end());
+  INFO("draws from " << lowest << " to " << highest);
+  CHECK(lowest >= RetryAfterLow(2.0));
+  CHECK(highest <= RetryAfterHigh(2.0));
+  CHECK(highest - lowest > 0.01);
 }
 
 }  // namespace
