@@ -57,7 +57,8 @@ TEST_CASE("a route matches with or without one trailing slash", "[router]") {
 TEST_CASE("path parameters are taken from their segment", "[router]") {
   RouteMatch match = MatchRoute(Method::kPost, "/api/concurrency_limits/tag/my tag/reset");
   CHECK(match.param == "my tag");
-  match = MatchRoute(Method::kGet, std::string("/api/concurrency_limits/") + kUuid);
+  const std::string by_id = std::string("/api/concurrency_limits/") + kUuid;  // param views it
+  match = MatchRoute(Method::kGet, by_id);
   CHECK(match.param == kUuid);
   CHECK(slotd::FormatUuid(match.id) == kUuid);
   match = MatchRoute(Method::kPost, "/api/v2/concurrency_limits/leases/not-a-uuid/renew");
