@@ -1,5 +1,7 @@
 #include "api/dispatch.h"
 
+#include <cstdlib>
+
 #include "api/api_version.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
@@ -14,34 +16,38 @@ struct RouteSpec {
   bool checks_api_version;  // all but /health and /version
 };
 
-// Indexed by Route.
-constexpr RouteSpec kRouteSpecs[kRouteCount] = {
-    {HandleHealth, false, false},
-    {HandleReady, false, true},
-    {HandleVersion, false, false},
-    {HandleAdminVersion, false, true},
-    {HandleHello, false, true},
-    {HandleCsrfToken, false, true},
-    {HandleV1Create, true, true},
-    {HandleV1ReadById, false, true},
-    {HandleV1ReadByTag, false, true},
-    {HandleV1Filter, true, true},
-    {HandleV1ResetByTag, true, true},
-    {HandleV1DeleteById, false, true},
-    {HandleV1DeleteByTag, false, true},
-    {HandleV1Increment, true, true},
-    {HandleV1Decrement, true, true},
-    {HandleV2Create, true, true},
-    {HandleV2Read, false, true},
-    {HandleV2Filter, true, true},
-    {HandleV2Update, true, true},
-    {HandleV2Delete, false, true},
-    {HandleV2Increment, true, true},
-    {HandleV2IncrementWithLease, true, true},
-    {HandleV2Decrement, true, true},
-    {HandleV2DecrementWithLease, true, true},
-    {HandleV2RenewLease, true, true},
-};
+RouteSpec SpecOf(Route route) {
+  auto reads_body = [](Handler handler) { return RouteSpec{handler, true, true}; };
+  auto no_body = [](Handler handler) { return RouteSpec{handler, false, true}; };
+  switch (route) {
+    case Route::kHealth: return {HandleHealth, false, false};
+    case Route::kVersion: return {HandleVersion, false, false};
+    case Route::kReady: return no_body(HandleReady);
+    case Route::kAdminVersion: return no_body(HandleAdminVersion);
+    case Route::kHello: return no_body(HandleHello);
+    case Route::kCsrfToken: return no_body(HandleCsrfToken);
+    case Route::kV1Create: return reads_body(HandleV1Create);
+    case Route::kV1ReadById: return no_body(HandleV1ReadById);
+    case Route::kV1ReadByTag: return no_body(HandleV1ReadByTag);
+    case Route::kV1Filter: return reads_body(HandleV1Filter);
+    case Route::kV1ResetByTag: return reads_body(HandleV1ResetByTag);
+    case Route::kV1DeleteById: return no_body(HandleV1DeleteById);
+    case Route::kV1DeleteByTag: return no_body(HandleV1DeleteByTag);
+    case Route::kV1Increment: return reads_body(HandleV1Increment);
+    case Route::kV1Decrement: return reads_body(HandleV1Decrement);
+    case Route::kV2Create: return reads_body(HandleV2Create);
+    case Route::kV2Read: return no_body(HandleV2Read);
+    case Route::kV2Filter: return reads_body(HandleV2Filter);
+    case Route::kV2Update: return reads_body(HandleV2Update);
+    case Route::kV2Delete: return no_body(HandleV2Delete);
+    case Route::kV2Increment: return reads_body(HandleV2Increment);
+    case Route::kV2IncrementWithLease: return reads_body(HandleV2IncrementWithLease);
+    case Route::kV2Decrement: return reads_body(HandleV2Decrement);
+    case Route::kV2DecrementWithLease: return reads_body(HandleV2DecrementWithLease);
+    case Route::kV2RenewLease: return reads_body(HandleV2RenewLease);
+  }
+  std::abort();  // unreachable: -Wswitch keeps every route listed
+}
 
 }  // namespace
 
@@ -55,7 +61,7 @@ void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse*
     out->allow = match.allow;
     return;
   }
-  const RouteSpec& spec = kRouteSpecs[static_cast<size_t>(match.route)];
+  const RouteSpec spec = SpecOf(match.route);
   BodyParser parser;
   Body body;
   if (spec.reads_body && !request.body.empty() && !parser.Parse(request.body, &body, out)) return;
