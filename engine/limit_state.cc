@@ -13,7 +13,7 @@ constexpr double kLevelEpsilon = 1e-9;
 
 int64_t RoundUpLevel(double level) {
   if (level <= kLevelEpsilon) return 0;
-  return static_cast<int64_t>(std::ceil(level - kLevelEpsilon));
+  return static_cast<int64_t>(std::min(std::ceil(level - kLevelEpsilon), double(kMaxSlotCount)));
 }
 
 double Elapsed(TimePoint from, TimePoint to) {
@@ -71,7 +71,8 @@ void LimitState::GiveBackSlots(int64_t slots, TimePoint now) {
 }
 
 void LimitState::AddDenied(int64_t slots, TimePoint now, double max_wait) {
-  denied_level_ = DeniedLevelAt(now, max_wait) + static_cast<double>(slots);
+  denied_level_ = std::min(DeniedLevelAt(now, max_wait) + static_cast<double>(slots),
+                           static_cast<double>(kMaxSlotCount));
   denied_level_at_ = now;
   updated_ = now;
 }

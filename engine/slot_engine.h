@@ -34,7 +34,7 @@ enum class Status {
   kNotFound,              // no limit with that id or name
   kNameTaken,             // create or rename onto an existing name
   kInvalidName,           // empty, or contains one of / % & > <
-  kInvalidValue,          // negative limit/slots/decay, non-finite number
+  kInvalidValue,          // a count outside [0, kMaxSlotCount], slots <= 0, bad decay
   kSlotsExceedLimit,      // an active named limit has limit < slots
   kNoDecayForRateLimit,   // rate_limit mode on a limit without decay
   kLocked,                // not enough free slots (nothing was taken)
@@ -46,6 +46,12 @@ const char* StatusName(Status status);
 
 // The spec's name rule: non-empty, none of / % & > <.
 bool IsValidLimitName(std::string_view name);
+
+// The largest count (limit, slots, active or denied slots) the engine takes:
+// 2^53 - 1, the largest integer a double (the decaying levels) holds exactly.
+// Larger values are refused with kInvalidValue; the denied counter saturates
+// here instead of wrapping.
+inline constexpr int64_t kMaxSlotCount = (int64_t{1} << 53) - 1;
 
 // Prefix that makes a limit a v1 tag limit.
 inline constexpr std::string_view kTagPrefix = "tag:";
@@ -207,12 +213,14 @@ class SlotEngine {
 
   // The spec's "Acquiring": unknown names ignored, inactive limits listed but
   // untouched; kSlotsExceedLimit, kNoDecayForRateLimit, kLocked (denial
-  // recorded on every active named limit), kOk. kInvalidValue if slots <= 0.
+  // recorded on every active named limit), kOk. kInvalidValue if slots is
+  // not in [1, kMaxSlotCount].
   Status Acquire(const AcquireRequest& request, AcquireOutcome* out);
 
   // Takes `slots` off every active named limit (floored at 0 after decay) and
   // with occupancy_seconds updates the occupancy average. *out: every existing
-  // named limit, request order. Always kOk (kInvalidValue if slots <= 0).
+  // named limit, request order. Always kOk (kInvalidValue if slots is not in
+  // [1, kMaxSlotCount] or occupancy_seconds is not positive and finite).
   Status Release(const ReleaseRequest& request, std::vector<LimitRef>* out);
 
   // ---- leases -------------------------------------------------------------

@@ -7,7 +7,7 @@ namespace slotd {
 
 namespace {
 
-bool IsValidCount(int64_t value) { return value >= 0; }
+bool IsValidCount(int64_t value) { return value >= 0 && value <= kMaxSlotCount; }
 bool IsValidDecay(double value) { return std::isfinite(value) && value >= 0; }
 
 Status ValidatePatch(const LimitPatch& patch) {

@@ -17,7 +17,7 @@ void CollectRefs(std::span<LimitState* const> limits, std::vector<LimitRef>* out
 }  // namespace
 
 Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
-  if (request.slots <= 0) return Status::kInvalidValue;
+  if (request.slots <= 0 || request.slots > kMaxSlotCount) return Status::kInvalidValue;
   if (request.lease && request.lease->duration.count() <= 0) return Status::kInvalidValue;
   CallScratch& scratch = ThreadScratch();
   UniqueNames(request.names, &scratch.names);
@@ -73,7 +73,7 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
 }
 
 Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>* out) {
-  if (request.slots <= 0) return Status::kInvalidValue;
+  if (request.slots <= 0 || request.slots > kMaxSlotCount) return Status::kInvalidValue;
   if (request.occupancy_seconds &&
       !(std::isfinite(*request.occupancy_seconds) && *request.occupancy_seconds > 0)) {
     return Status::kInvalidValue;

@@ -30,7 +30,7 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
                                   bool* created) {
   std::string name = std::string(kTagPrefix) + std::string(tag);
   if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
-  if (limit < 0) return Status::kInvalidValue;
+  if (limit < 0 || limit > kMaxSlotCount) return Status::kInvalidValue;
   // Create and update lock the same shard, so if the create finds the name
   // taken the update cannot miss it unless it was deleted in between: loop.
   for (;;) {
