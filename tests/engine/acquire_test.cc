@@ -69,6 +69,34 @@ TEST_CASE("an inactive limit is listed but takes no slots and never blocks", "[a
   CHECK(t.Active("off") == 1);
 }
 
+TEST_CASE("an acquisition over many limits, with repeats, is all-or-nothing too", "[acquire]") {
+  TestEngine t;
+  std::vector<std::string> names;
+  for (int i = 0; i < 24; ++i) names.push_back("limit-" + std::to_string(i));
+  for (const std::string& name : names) t.Create(name, 2);
+  std::vector<std::string_view> request(names.begin(), names.end());
+  request.insert(request.end(), names.begin(), names.end());  // each named twice
+  AcquireRequest acquire;
+  acquire.names = request;
+  AcquireOutcome out;
+  REQUIRE(t.engine().Acquire(acquire, &out) == Status::kOk);
+  CHECK(out.limits.size() == names.size());
+  for (const std::string& name : names) CHECK(t.Active(name) == 1);
+
+  t.Create("full", 1, 0, true, 1);
+  request.push_back("full");
+  acquire.names = request;
+  CHECK(t.engine().Acquire(acquire, &out) == Status::kLocked);
+  for (const std::string& name : names) CHECK(t.Active(name) == 1);
+
+  std::vector<LimitRef> released;
+  ReleaseRequest release;
+  release.names = request;
+  REQUIRE(t.engine().Release(release, &released) == Status::kOk);
+  CHECK(released.size() == names.size() + 1);
+  for (const std::string& name : names) CHECK(t.Active(name) == 0);
+}
+
 TEST_CASE("a name given twice in one request counts once", "[acquire]") {
   TestEngine t;
   t.Create("a", 2);
