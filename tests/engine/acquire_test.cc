@@ -108,8 +108,7 @@ TEST_CASE("a name given twice in one request counts once", "[acquire]") {
   CHECK(t.Active("a") == 1);
 }
 
-TEST_CASE("acquiring more slots than a limit holds is refused with SlotsExceedLimit",
-          "[acquire]") {
+TEST_CASE("acquiring more slots than a limit holds is refused with SlotsExceedLimit", "[acquire]") {
   TestEngine t;
   t.Create("a", 5);
   t.Create("small", 2);
@@ -195,8 +194,7 @@ TEST_CASE("releasing takes the slots off every active named limit and lists exis
   CHECK(t.Active("off") == 3);
 }
 
-TEST_CASE("acquiring and releasing move the limit's updated time, reading does not",
-          "[acquire]") {
+TEST_CASE("acquiring and releasing move the limit's updated time, reading does not", "[acquire]") {
   TestEngine t;
   t.Create("a", 5);
   t.Advance(1);

@@ -10,9 +10,7 @@ namespace {
 
 constexpr int64_t kMax = kMaxSlotCount;
 
-TEST_CASE("the largest count is 2^53 - 1", "[bounds]") {
-  CHECK(kMaxSlotCount == 9007199254740991);
-}
+TEST_CASE("the largest count is 2^53 - 1", "[bounds]") { CHECK(kMaxSlotCount == 9007199254740991); }
 
 TEST_CASE("counts of exactly kMaxSlotCount are accepted and read back exactly", "[bounds]") {
   TestEngine t;
@@ -103,9 +101,10 @@ TEST_CASE("denied slots saturate at kMaxSlotCount instead of wrapping", "[bounds
   CHECK(t.Denied("full") == kMax);
 }
 
-TEST_CASE("a release with zero, negative or non-finite occupancy is InvalidValue and changes "
-          "nothing",
-          "[bounds]") {
+TEST_CASE(
+    "a release with zero, negative or non-finite occupancy is InvalidValue and changes "
+    "nothing",
+    "[bounds]") {
   const double occupancy = GENERATE(0.0, -1.0, std::numeric_limits<double>::infinity(),
                                     std::numeric_limits<double>::quiet_NaN());
   TestEngine t;

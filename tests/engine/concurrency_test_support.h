@@ -51,10 +51,10 @@ class Violations {
   std::string first_;
 };
 
-#define CHECK_NO_VIOLATIONS(v)   \
-  do {                           \
-    INFO((v).first());           \
-    CHECK((v).count() == 0);     \
+#define CHECK_NO_VIOLATIONS(v) \
+  do {                         \
+    INFO((v).first());         \
+    CHECK((v).count() == 0);   \
   } while (false)
 
 // Runs body(index) on `n` threads released together, and waits for them.

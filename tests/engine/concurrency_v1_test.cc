@@ -20,9 +20,10 @@ struct RunModel {
   }
 };
 
-TEST_CASE("racing v1 increments and decrements never exceed a limit and take one slot per run "
-          "and tag",
-          "[concurrency]") {
+TEST_CASE(
+    "racing v1 increments and decrements never exceed a limit and take one slot per run "
+    "and tag",
+    "[concurrency]") {
   TestEngine t(FewShards());
   const std::vector<std::string> tags = {"a", "b", "c"};
   const std::vector<std::string> names = {"tag:a", "tag:b", "tag:c"};

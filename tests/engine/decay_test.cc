@@ -54,7 +54,7 @@ TEST_CASE("slots taken on a decaying limit add to the fractional level", "[decay
   TestEngine t;
   t.Create("r", 10, 1.0);
   REQUIRE(t.Acquire({"r"}, 3) == Status::kOk);
-  t.Advance(1.5);  // 1.5
+  t.Advance(1.5);                               // 1.5
   REQUIRE(t.Acquire({"r"}, 1) == Status::kOk);  // 2.5, not floor-then-add
   CHECK(t.Active("r") == 3);
   t.Advance(0.5);  // 2.0
@@ -64,7 +64,7 @@ TEST_CASE("slots taken on a decaying limit add to the fractional level", "[decay
 TEST_CASE("a release on a decaying limit subtracts from the fractional level", "[decay]") {
   TestEngine t;
   t.Create("r", 10, 1.0, true, 5);
-  t.Advance(0.5);  // 4.5
+  t.Advance(0.5);                               // 4.5
   REQUIRE(t.Release({"r"}, 2) == Status::kOk);  // 2.5
   CHECK(t.Active("r") == 3);
   t.Advance(0.5);  // 2.0
@@ -177,7 +177,7 @@ TEST_CASE("a rename into or out of tag: changes the denial rate from the rename 
 TEST_CASE("the denied decay rate follows the occupancy average as it changes", "[decay]") {
   TestEngine t;
   t.Create("plain", 1, 0, true, 0, /*denied_slots=*/10);
-  t.Advance(2);  // 10 - 2 / 2.0 = 9.0
+  t.Advance(2);                                          // 10 - 2 / 2.0 = 9.0
   REQUIRE(t.Release({"plain"}, 1, 8.0) == Status::kOk);  // avg = 2 + 8/2 - 2/2 = 5
   REQUIRE(t.AvgOccupancy("plain") == Approx(5.0));
   CHECK(t.Denied("plain") == 9);

@@ -2,9 +2,8 @@
 // and a pinned random source, short-hand calls, and Catch2 printers.
 #pragma once
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <initializer_list>
 #include <memory>
@@ -170,8 +169,8 @@ class TestEngine {
     out.tag_wait_seconds = options.tag_wait_seconds;
     out.max_slot_wait_seconds = options.max_slot_wait_seconds;
     out.clock = std::move(clock);
-    out.random = options.random ? options.random
-                                : std::make_shared<FixedRandomSource>(options.uniform);
+    out.random =
+        options.random ? options.random : std::make_shared<FixedRandomSource>(options.uniform);
     return out;
   }
 

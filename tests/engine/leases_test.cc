@@ -194,7 +194,7 @@ TEST_CASE("the task run holders of a limit exclude expired leases and other hold
   std::sort(both.begin(), both.end());
   CHECK(t.Read("tag:t", /*with_holders=*/true).task_run_holders == both);
   CHECK(t.Read("tag:t").task_run_holders.empty());  // only when asked for
-  t.Advance(61);  // early's lease expired, not swept
+  t.Advance(61);                                    // early's lease expired, not swept
   CHECK(t.Read("tag:t", true).task_run_holders == std::vector<Uuid>{late});
   std::vector<LimitSnapshot> list;
   t.engine().ListLimits("tag:", 0, 10, &list, /*with_holders=*/true);

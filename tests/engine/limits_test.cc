@@ -81,7 +81,9 @@ TEST_CASE("a negative or non-finite value on create is refused with InvalidValue
   SECTION("negative denied_slots") { spec.denied_slots = -1; }
   SECTION("negative decay") { spec.slot_decay_per_second = -0.5; }
   SECTION("NaN decay") { spec.slot_decay_per_second = std::numeric_limits<double>::quiet_NaN(); }
-  SECTION("infinite decay") { spec.slot_decay_per_second = std::numeric_limits<double>::infinity(); }
+  SECTION("infinite decay") {
+    spec.slot_decay_per_second = std::numeric_limits<double>::infinity();
+  }
   LimitSnapshot out;
   CHECK(t.engine().CreateLimit(spec, &out) == Status::kInvalidValue);
   CHECK(t.engine().LimitCount() == 0);
@@ -119,7 +121,8 @@ TEST_CASE("limits are listed ordered by name, filtered by prefix, with offset an
   std::vector<LimitSnapshot> out;
 
   t.engine().ListLimits("", 0, 100, &out);
-  CHECK(NamesOf(out) == std::vector<std::string>{"alpha", "beta", "tag:a", "tag:b", "tag:c", "zeta"});
+  CHECK(NamesOf(out) ==
+        std::vector<std::string>{"alpha", "beta", "tag:a", "tag:b", "tag:c", "zeta"});
 
   t.engine().ListLimits("tag:", 0, 100, &out);
   CHECK(NamesOf(out) == std::vector<std::string>{"tag:a", "tag:b", "tag:c"});
@@ -270,7 +273,9 @@ TEST_CASE("a deleted limit is gone by id, by name and from the list", "[limits]"
   LimitSnapshot a = t.Create("a", 1);
   t.Create("b", 1);
   SECTION("deleted by id") { REQUIRE(t.engine().DeleteLimit(a.id) == Status::kOk); }
-  SECTION("deleted by name") { REQUIRE(t.engine().DeleteLimit(std::string_view("a")) == Status::kOk); }
+  SECTION("deleted by name") {
+    REQUIRE(t.engine().DeleteLimit(std::string_view("a")) == Status::kOk);
+  }
   LimitSnapshot out;
   CHECK(t.engine().ReadLimit(a.id, &out) == Status::kNotFound);
   CHECK(t.engine().ReadLimit(std::string_view("a"), &out) == Status::kNotFound);
@@ -282,8 +287,7 @@ TEST_CASE("a deleted limit is gone by id, by name and from the list", "[limits]"
   CHECK(t.engine().DeleteLimit(std::string_view("a")) == Status::kNotFound);
 }
 
-TEST_CASE("a limit recreated under a deleted name is a new limit with fresh counters",
-          "[limits]") {
+TEST_CASE("a limit recreated under a deleted name is a new limit with fresh counters", "[limits]") {
   TestEngine t;
   LimitSnapshot old = t.Create("a", 2);
   REQUIRE(t.Acquire({"a"}, 2) == Status::kOk);

@@ -42,12 +42,13 @@ TEST_CASE("the lower clamp multiple is about 0.752", "[retry_after]") {
   CHECK(LowerClampMultiple() == Approx(0.7520).epsilon(1e-3));
 }
 
-TEST_CASE("without decay the blocking limit has the largest (slots + denied) / limit, even with "
-          "room left",
-          "[retry_after]") {
+TEST_CASE(
+    "without decay the blocking limit has the largest (slots + denied) / limit, even with "
+    "room left",
+    "[retry_after]") {
   TestEngine t(LowerBoundDraw());
-  t.Create("full", 2, 0, true, /*active_slots=*/2);          // (1 + 0) / 2 = 0.5
-  t.Create("backlog", 10, 0, true, 0, /*denied_slots=*/5);   // (1 + 5) / 10 = 0.6
+  t.Create("full", 2, 0, true, /*active_slots=*/2);         // (1 + 0) / 2 = 0.5
+  t.Create("backlog", 10, 0, true, 0, /*denied_slots=*/5);  // (1 + 5) / 10 = 0.6
   // mean = min(min(2.0, 30) * 0.6, 30) = 1.2
   CHECK(RefusedRetryAfter(t, {"full", "backlog"}) == Approx(1.2 * LowerClampMultiple()));
 }
@@ -55,7 +56,7 @@ TEST_CASE("without decay the blocking limit has the largest (slots + denied) / l
 TEST_CASE("without decay and no backlog elsewhere the full limit blocks", "[retry_after]") {
   TestEngine t(LowerBoundDraw());
   t.Create("full", 2, 0, true, /*active_slots=*/2);  // (2 + 0) / 2 = 1
-  t.Create("roomy", 10);                            // (2 + 0) / 10 = 0.2
+  t.Create("roomy", 10);                             // (2 + 0) / 10 = 0.2
   // mean = min(2.0 * 1, 30) = 2
   CHECK(RefusedRetryAfter(t, {"roomy", "full"}, 2) == Approx(2.0 * LowerClampMultiple()));
 }
@@ -77,10 +78,9 @@ TEST_CASE("a plain limit with a larger ratio blocks ahead of a decaying limit", 
   CHECK(RefusedRetryAfter(t, {"decays", "plain"}) == Approx(6.0 * LowerClampMultiple()));
 }
 
-TEST_CASE("an inactive named limit takes no part in choosing the blocking limit",
-          "[retry_after]") {
+TEST_CASE("an inactive named limit takes no part in choosing the blocking limit", "[retry_after]") {
   TestEngine t(LowerBoundDraw());
-  t.Create("full", 1, 0, true, /*active_slots=*/1);                       // (1 + 0) / 1 = 1
+  t.Create("full", 1, 0, true, /*active_slots=*/1);                // (1 + 0) / 1 = 1
   t.Create("off", 1, 0, /*active=*/false, 0, /*denied_slots=*/9);  // would be 10 if active
   // mean = min(2.0 * 1, 30) = 2
   CHECK(RefusedRetryAfter(t, {"off", "full"}) == Approx(2.0 * LowerClampMultiple()));

@@ -41,11 +41,11 @@ TEST_CASE("an id parses from the canonical form, 32 hex digits, braces or a urn:
           "[uuid]") {
   const std::optional<Uuid> expected = ParseUuid(kCanonical);
   REQUIRE(expected);
-  const std::string text = GENERATE(
-      std::string(kCanonical), std::string("0F8FAD5B-D9CB-469F-A165-70867728950E"),
-      std::string(kHex), std::string("0F8FAD5BD9CB469FA16570867728950E"),
-      "{" + std::string(kCanonical) + "}", "{" + std::string(kHex) + "}",
-      "urn:uuid:" + std::string(kCanonical), "urn:uuid:" + std::string(kHex));
+  const std::string text =
+      GENERATE(std::string(kCanonical), std::string("0F8FAD5B-D9CB-469F-A165-70867728950E"),
+               std::string(kHex), std::string("0F8FAD5BD9CB469FA16570867728950E"),
+               "{" + std::string(kCanonical) + "}", "{" + std::string(kHex) + "}",
+               "urn:uuid:" + std::string(kCanonical), "urn:uuid:" + std::string(kHex));
   CAPTURE(text);
   CHECK(ParseUuid(text) == expected);
 }
@@ -53,13 +53,12 @@ TEST_CASE("an id parses from the canonical form, 32 hex digits, braces or a urn:
 TEST_CASE("text that is not one of the accepted id forms does not parse", "[uuid]") {
   const std::string text = GENERATE(
       std::string(""), std::string("not-a-uuid"),
-      std::string(kCanonical.substr(0, 35)),                      // one digit short
-      std::string(kCanonical) + "0",                              // one digit long
-      std::string("0f8fad5bd-9cb-469f-a165-70867728950e"),        // hyphen misplaced
-      std::string("0f8fad5b-d9cb-469f-a165-70867728950g"),        // not hex
-      std::string("0f8fad5b_d9cb_469f_a165_70867728950e"),        // wrong separator
-      "{" + std::string(kCanonical), std::string(kCanonical) + "}",
-      " " + std::string(kCanonical));
+      std::string(kCanonical.substr(0, 35)),                // one digit short
+      std::string(kCanonical) + "0",                        // one digit long
+      std::string("0f8fad5bd-9cb-469f-a165-70867728950e"),  // hyphen misplaced
+      std::string("0f8fad5b-d9cb-469f-a165-70867728950g"),  // not hex
+      std::string("0f8fad5b_d9cb_469f_a165_70867728950e"),  // wrong separator
+      "{" + std::string(kCanonical), std::string(kCanonical) + "}", " " + std::string(kCanonical));
   CAPTURE(text);
   CHECK_FALSE(ParseUuid(text));
 }

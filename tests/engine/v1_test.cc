@@ -176,8 +176,7 @@ TEST_CASE("a tag named twice in one increment takes one slot and is listed once"
   CHECK(out.limits[0].name == "a");
 }
 
-TEST_CASE("incrementing a full tag is Locked naming it, with the tag wait and no denial",
-          "[v1]") {
+TEST_CASE("incrementing a full tag is Locked naming it, with the tag wait and no denial", "[v1]") {
   TestOptions options;
   options.tag_wait_seconds = 7.5;
   TestEngine t(options);
@@ -314,9 +313,10 @@ TEST_CASE("decrementing releases the task run's v2 leases on the tag too", "[v1]
   CHECK(t.engine().ReleaseLease(lease) == Status::kLeaseNotFound);
 }
 
-TEST_CASE("a reset sets the slot count to the number of distinct override ids, even above the "
-          "limit",
-          "[v1]") {
+TEST_CASE(
+    "a reset sets the slot count to the number of distinct override ids, even above the "
+    "limit",
+    "[v1]") {
   TestEngine t;
   t.Create("tag:a", 2);
   Uuid held1 = NewRandomUuid();
