@@ -96,7 +96,7 @@ void WriteScenario(const Scenario& scenario, std::FILE* out) {
   for (const WorkerGroup& g : scenario.workers) {
     std::string names;
     for (const std::string& name : g.acquire) names += (names.empty() ? "" : " + ") + name;
-    std::fprintf(out, "  %-22s %d %s (%s) on %s: hold %s, pause %s\n", label, g.count,
+    std::fprintf(out, "  %-22s %d %s (%s) on %s: hold %s; pause %s\n", label, g.count,
                  g.name.c_str(), ApiName(g.api), names.c_str(), DescribeDuration(g.hold).c_str(),
                  DescribeDuration(g.pause).c_str());
     label = "";

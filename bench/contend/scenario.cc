@@ -158,7 +158,7 @@ std::string DescribeDuration(const Duration& d) {
       out << "uniform " << d.a_ms << ".." << d.b_ms << " ms";
       break;
     case Duration::Kind::kExponential:
-      out << "exponential, mean " << d.a_ms << " ms";
+      out << "exponential (mean " << d.a_ms << " ms)";
       break;
   }
   return out.str();

@@ -78,7 +78,6 @@ int TotalWorkers(const Scenario& scenario);
 
 const char* ApiName(Api api);  // "v1_tag", "v2_lease", "v2_increment"
 bool ParseApi(const std::string& text, Api* api);
-const char* DurationKindName(Duration::Kind kind);       // "constant", ...
-std::string DescribeDuration(const Duration& duration);  // "exponential, mean 50 ms"
+std::string DescribeDuration(const Duration& duration);  // "exponential (mean 50 ms)"
 
 }  // namespace slotd_contend
