@@ -62,12 +62,16 @@ bool LeaseTable::Read(const Uuid& id, TimePoint now, Lease* out) const {
   return true;
 }
 
-void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id) {
+void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty) {
   Shard& shard = ShardFor(lease_id);
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(lease_id);
   if (it == shard.entries.end()) return;
   std::erase(it->second.lease.limit_ids, limit_id);
+  if (erase_if_empty && it->second.lease.limit_ids.empty()) {
+    HeapRemove(shard, &it->second);
+    shard.entries.erase(it);
+  }
 }
 
 std::vector<Lease> LeaseTable::TakeExpired(TimePoint now) {

@@ -46,8 +46,9 @@ class LeaseTable {
   // Copies the lease if it exists and has not expired at `now`.
   bool Read(const Uuid& id, TimePoint now, Lease* out) const;
 
-  // Drops one limit from a lease (the lease stays, possibly holding nothing).
-  void DropLimit(const Uuid& lease_id, const Uuid& limit_id);
+  // Drops one limit from a lease. The lease stays, possibly holding nothing,
+  // unless erase_if_empty and that was its last limit.
+  void DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty);
 
   // Removes and returns every lease whose expiration is <= now.
   std::vector<Lease> TakeExpired(TimePoint now);

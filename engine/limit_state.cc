@@ -116,7 +116,9 @@ void LimitState::ApplyPatch(const LimitPatch& patch, TimePoint now, double max_w
   updated_ = now;
 }
 
-void LimitState::Rename(std::string name, TimePoint now) {
+void LimitState::Rename(std::string name, TimePoint now, double old_max_wait) {
+  denied_level_ = DeniedLevelAt(now, old_max_wait);
+  denied_level_at_ = now;
   name_ = std::move(name);
   updated_ = now;
 }

@@ -267,7 +267,8 @@ class SlotEngine {
   Status DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                             std::vector<LimitRef>* out);
 
-  // Takes the limit out of every lease holding it, then gives one slot to a
+  // Takes the limit out of every lease holding it (a lease left holding
+  // nothing is revoked; one that holds other limits keeps them), then gives one slot to a
   // new kV1LeaseDuration lease per distinct override id (holder task_run), so
   // active_slots becomes exactly the number of distinct ids. kNotFound.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
@@ -277,13 +278,16 @@ class SlotEngine {
   struct Impl;
 
  private:
+  void StopSweeperLocked();  // caller holds sweeper_control_mutex_
+
   EngineOptions options_;
   std::unique_ptr<Impl> impl_;
 
+  std::mutex sweeper_control_mutex_;  // held through StartSweeper/StopSweeper
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wakeup_;
   bool sweeper_stop_ = false;  // guarded by sweeper_mutex_
-  std::thread sweeper_;
+  std::thread sweeper_;  // guarded by sweeper_control_mutex_
 };
 
 }  // namespace slotd

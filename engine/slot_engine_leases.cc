@@ -113,7 +113,8 @@ size_t SlotEngine::ExpireLeases() {
 size_t SlotEngine::LeaseCount() const { return impl_->leases.size(); }
 
 void SlotEngine::StartSweeper(Micros interval) {
-  StopSweeper();
+  std::lock_guard control(sweeper_control_mutex_);
+  StopSweeperLocked();
   {
     std::lock_guard lock(sweeper_mutex_);
     sweeper_stop_ = false;
@@ -129,6 +130,11 @@ void SlotEngine::StartSweeper(Micros interval) {
 }
 
 void SlotEngine::StopSweeper() {
+  std::lock_guard control(sweeper_control_mutex_);
+  StopSweeperLocked();
+}
+
+void SlotEngine::StopSweeperLocked() {
   {
     std::lock_guard lock(sweeper_mutex_);
     sweeper_stop_ = true;

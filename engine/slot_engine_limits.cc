@@ -97,7 +97,7 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
       Uuid limit_id = limit->id();
       auto node = impl_->ShardOf(*old_name).limits.extract(*old_name);
       node.key() = std::string(new_name);
-      node.mapped().Rename(std::string(new_name), now);
+      node.mapped().Rename(std::string(new_name), now, impl_->MaxWait(node.mapped()));
       impl_->ShardOf(new_name).limits.insert(std::move(node));
       impl_->CatalogRename(limit_id, *old_name, std::string(new_name));
     }
@@ -107,7 +107,7 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
 
 Status SlotEngine::DeleteLimit(const LimitKey& key) {
   return WithLimit(*impl_, key, [&](LimitState& limit) {
-    for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id());
+    for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
     Uuid id = limit.id();
     std::string name = limit.name();
     impl_->ShardOf(name).limits.erase(name);

@@ -127,7 +127,10 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
   holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
   return WithLimit(*impl_, std::string_view(name), [&](LimitState& limit) {
     TimePoint now = Now();
-    for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id());
+    // As Prefect revokes them: a lease that held only this limit goes.
+    for (const auto& entry : limit.leases()) {
+      impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/true);
+    }
     limit.leases().clear();
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};

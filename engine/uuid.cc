@@ -39,7 +39,7 @@ Uuid NewRandomUuid() {
 }
 
 std::optional<Uuid> ParseUuid(std::string_view text) {
-  if (text.size() == 45 && text.substr(0, 9) == "urn:uuid:") text.remove_prefix(9);
+  if (text.starts_with("urn:uuid:")) text.remove_prefix(9);
   if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
     text = text.substr(1, text.size() - 2);
   }

@@ -297,5 +297,21 @@ TEST_CASE("stopping a sweeper that never started does nothing", "[leases][sweepe
   SUCCEED();
 }
 
+TEST_CASE("starting and stopping the sweeper from many threads at once is safe", "[leases]") {
+  TestEngine t;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&t] {
+      for (int round = 0; round < 50; ++round) {
+        t.engine().StartSweeper(std::chrono::milliseconds(1));
+        if (round % 2 == 1) t.engine().StopSweeper();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  t.engine().StopSweeper();
+  SUCCEED("no thread joined the sweeper twice or overwrote a running one");
+}
+
 }  // namespace
 }  // namespace slotd::test

@@ -378,6 +378,24 @@ TEST_CASE("a lease that also holds another limit keeps it through a reset", "[v1
   CHECK(t.Active("tag:b") == 0);
 }
 
+TEST_CASE("a reset revokes the leases that held only the reset tag", "[v1]") {
+  TestEngine t;
+  t.Create("tag:a", 5);
+  t.Create("tag:b", 5);
+  REQUIRE(t.Increment({"a"}, NewRandomUuid()) == Status::kOk);
+  Uuid only_a = t.AcquireLease({"tag:a"}, 1);
+  Uuid a_and_b = t.AcquireLease({"tag:a", "tag:b"}, 1);
+  REQUIRE(t.engine().LeaseCount() == 3);
+  const Uuid overrides[] = {NewRandomUuid()};
+  REQUIRE(t.engine().ResetTagLimit("a", overrides) == Status::kOk);
+  // The v1 lease and only_a are gone; a_and_b stays; the override adds one.
+  CHECK(t.engine().LeaseCount() == 2);
+  LeaseSnapshot lease;
+  CHECK(t.engine().ReadLease(only_a, &lease) == Status::kLeaseNotFound);
+  CHECK(t.engine().ReadLease(a_and_b, &lease) == Status::kOk);
+  CHECK(t.Active("tag:a") == 1);
+}
+
 TEST_CASE("resetting an unknown tag is NotFound", "[v1]") {
   TestEngine t;
   t.Create("plain", 1);
