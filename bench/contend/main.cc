@@ -93,6 +93,11 @@ int main(int argc, char** argv) {
     return kExitClean;
   }
   if (errors.empty()) errors = ValidateScenario(options.scenario);
+  Endpoint endpoint;
+  std::string url_error;
+  if (!options.url.empty() && !ParseApiUrl(options.url, &endpoint, &url_error)) {
+    errors.push_back(url_error);
+  }
   for (const std::string& error : errors) Fail(error, kExitUsage);
   if (!errors.empty()) return Fail("see slotd-contend --help", kExitUsage);
   return Run(options);
