@@ -31,7 +31,7 @@ std::optional<int64_t> FieldReader::Int(const LocNode& loc, element value, IntRu
       result = value.get_int64().value_unsafe();
       break;
     case element_type::UINT64:
-      Record(BoundError(loc, kLessThanEqual, kInt64Max, EchoedJson(value)));
+      RecordTooLarge(loc, value, rule);
       return std::nullopt;
     case element_type::DOUBLE: {
       const double number = value.get_double().value_unsafe();
@@ -39,9 +39,12 @@ std::optional<int64_t> FieldReader::Int(const LocNode& loc, element value, IntRu
         Record(TypeError(loc, kIntFromFloat, EchoedJson(value)));
         return std::nullopt;
       }
-      if (number >= kTwoTo63 || number < -kTwoTo63) {
-        Record(BoundError(loc, number > 0 ? kLessThanEqual : kGreaterThanEqual,
-                          number > 0 ? kInt64Max : kInt64Min, EchoedJson(value)));
+      if (number >= kTwoTo63) {
+        RecordTooLarge(loc, value, rule);
+        return std::nullopt;
+      }
+      if (number < -kTwoTo63) {
+        Record(BoundError(loc, kGreaterThanEqual, kInt64Min, EchoedJson(value)));
         return std::nullopt;
       }
       result = static_cast<int64_t>(number);
@@ -61,7 +64,20 @@ std::optional<int64_t> FieldReader::Int(const LocNode& loc, element value, IntRu
     Record(BoundError(loc, kGreaterThanEqual, {text, text}, EchoedJson(value)));
     return std::nullopt;
   }
+  if (rule.le && result > *rule.le) {
+    RecordTooLarge(loc, value, rule);
+    return std::nullopt;
+  }
   return result;
+}
+
+void FieldReader::RecordTooLarge(const LocNode& loc, element value, const IntRule& rule) {
+  if (!rule.le) {
+    Record(BoundError(loc, kLessThanEqual, kInt64Max, EchoedJson(value)));
+    return;
+  }
+  const std::string text = std::to_string(*rule.le);
+  Record(BoundError(loc, kLessThanEqual, {text, text}, EchoedJson(value)));
 }
 
 std::optional<double> FieldReader::Number(const LocNode& loc, element value,

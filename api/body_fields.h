@@ -26,6 +26,7 @@ using simdjson::dom::element;
 struct IntRule {
   std::optional<int64_t> gt = std::nullopt;  // exclusive minimum
   std::optional<int64_t> ge = std::nullopt;  // inclusive minimum
+  std::optional<int64_t> le = std::nullopt;  // inclusive maximum
 };
 
 // Constraints on a float; the Bound texts are what the error shows.
@@ -64,6 +65,9 @@ class FieldReader {
   size_t error_count() const { return errors_->size(); }
 
  private:
+  // A value above rule.le, or above int64 when the rule has no maximum.
+  void RecordTooLarge(const LocNode& loc, element value, const IntRule& rule);
+
   ValidationErrors* errors_;
 };
 

@@ -13,12 +13,14 @@ bool ParseTagLimitUpsert(Body body, TagLimitUpsert* out, ValidationErrors* error
   const LocNode tag_loc{&kBodyLoc, kNames[0]};
   const LocNode limit_loc{&kBodyLoc, kNames[1]};
   // Deviation from Prefect (see API.md): the tag obeys the name rule and the
-  // limit may not be negative, so a bad limit cannot be stored.
+  // limit is a count the engine takes, so a bad limit cannot be stored.
   if (const element* tag = RequireModelField(fields, 0, tag_loc, *body, &reader)) {
     if (auto value = reader.Name(tag_loc, *tag)) out->tag = *value;
   }
   if (const element* limit = RequireModelField(fields, 1, limit_loc, *body, &reader)) {
-    if (auto value = reader.Int(limit_loc, *limit, {.ge = 0})) out->concurrency_limit = *value;
+    if (auto value = reader.Int(limit_loc, *limit, {.ge = 0, .le = kMaxSlotCount})) {
+      out->concurrency_limit = *value;
+    }
   }
   fields.ForbidExtras(kBodyLoc, &reader);
   return reader.ok();

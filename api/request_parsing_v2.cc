@@ -6,8 +6,10 @@
 namespace slotd::api {
 namespace {
 
-constexpr IntRule kNonNegative{.ge = 0};
-constexpr IntRule kPositive{.gt = 0};
+// Counts stop at the engine's kMaxSlotCount (2^53 - 1), past which the
+// decaying levels would lose whole slots.
+constexpr IntRule kCount{.ge = 0, .le = kMaxSlotCount};
+constexpr IntRule kSlotsRequested{.gt = 0, .le = kMaxSlotCount};
 const NumberRule kNonNegativeFloat{.ge = 0.0, .ge_text = {"0", "0.0"}};
 const NumberRule kLeaseDuration{.ge = kMinLeaseSeconds,
                                 .ge_text = {"60", "60"},
@@ -64,7 +66,7 @@ void ReadSlotsAndNames(const ObjectFields& fields, FieldReader* reader, int64_t*
   const LocNode slots_loc{&kBodyLoc, std::string_view("slots")};
   const LocNode names_loc{&kBodyLoc, std::string_view("names")};
   if (const element* value = RequireEmbeddedField(fields, 0, slots_loc, reader)) {
-    if (auto parsed = reader->Int(slots_loc, *value, kPositive)) *slots = *parsed;
+    if (auto parsed = reader->Int(slots_loc, *value, kSlotsRequested)) *slots = *parsed;
   }
   if (const element* value = RequireEmbeddedField(fields, 1, names_loc, reader)) {
     reader->StringList(names_loc, *value, 1, names);
@@ -94,13 +96,13 @@ bool ParseLimitCreate(Body body, NewLimit* out, ValidationErrors* errors) {
     if (auto name = reader.Name(locs[1], *value)) out->name = std::string(*name);
   }
   if (const element* value = RequireModelField(fields, 2, locs[2], *body, &reader)) {
-    if (auto limit = reader.Int(locs[2], *value, kNonNegative)) out->limit = *limit;
+    if (auto limit = reader.Int(locs[2], *value, kCount)) out->limit = *limit;
   }
   if (const element* value = fields.FindNonNull(3)) {
-    if (auto slots = reader.Int(locs[3], *value, kNonNegative)) out->active_slots = *slots;
+    if (auto slots = reader.Int(locs[3], *value, kCount)) out->active_slots = *slots;
   }
   if (const element* value = fields.FindNonNull(4)) {
-    if (auto slots = reader.Int(locs[4], *value, kNonNegative)) out->denied_slots = *slots;
+    if (auto slots = reader.Int(locs[4], *value, kCount)) out->denied_slots = *slots;
   }
   if (const element* value = fields.FindNonNull(5)) {
     if (auto decay = reader.Number(locs[5], *value, kNonNegativeFloat)) {
@@ -123,13 +125,13 @@ bool ParseLimitUpdate(Body body, LimitPatch* out, ValidationErrors* errors) {
     if (auto name = reader.Name(locs[1], *value)) out->name = std::string(*name);
   }
   if (const element* value = fields.FindNonNull(2)) {
-    out->limit = reader.Int(locs[2], *value, kNonNegative);
+    out->limit = reader.Int(locs[2], *value, kCount);
   }
   if (const element* value = fields.FindNonNull(3)) {
-    out->active_slots = reader.Int(locs[3], *value, kNonNegative);
+    out->active_slots = reader.Int(locs[3], *value, kCount);
   }
   if (const element* value = fields.FindNonNull(4)) {
-    out->denied_slots = reader.Int(locs[4], *value, kNonNegative);
+    out->denied_slots = reader.Int(locs[4], *value, kCount);
   }
   if (const element* value = fields.FindNonNull(5)) {
     out->slot_decay_per_second = reader.Number(locs[5], *value, kNonNegativeFloat);

@@ -97,8 +97,32 @@ TEST_CASE("integers beyond int64 are out of range, not a crash", "[parsing]") {
   REQUIRE_FALSE(ParseLimitCreate(json.body(), &spec, &errors));
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].type == "less_than_equal");
-  CHECK(errors[0].msg == "Input should be less than or equal to 9223372036854775807");
+  CHECK(errors[0].msg == "Input should be less than or equal to 9007199254740991");
   CHECK(errors[1].type == "greater_than_equal");
+}
+
+TEST_CASE("counts stop at 2^53 - 1, the engine's largest exact count", "[parsing]") {
+  ParsedBody fits(R"({"name":"x","limit":9007199254740991,"denied_slots":9007199254740991})");
+  NewLimit spec;
+  ValidationErrors errors;
+  REQUIRE(ParseLimitCreate(fits.body(), &spec, &errors));
+  CHECK(spec.limit == kMaxSlotCount);
+  ParsedBody over(R"({"name":"x","limit":9007199254740992,"active_slots":9223372036854775807})");
+  REQUIRE_FALSE(ParseLimitCreate(over.body(), &spec, &errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].msg == "Input should be less than or equal to 9007199254740991");
+  CHECK(errors[0].ctx == R"({"le":9007199254740991})");
+  CHECK(LocText(errors[1]) == R"(["body","active_slots"])");
+  errors.clear();
+  ParsedBody slots(R"({"slots":9007199254740992,"names":["x"]})");
+  SlotsAcquire request;
+  REQUIRE_FALSE(ParseSlotsAcquire(slots.body(), false, &request, &errors));
+  CHECK(errors[0].type == "less_than_equal");
+  errors.clear();
+  ParsedBody tag(R"({"tag":"t","concurrency_limit":1e16})");
+  TagLimitUpsert upsert;
+  REQUIRE_FALSE(ParseTagLimitUpsert(tag.body(), &upsert, &errors));
+  CHECK(errors[0].type == "less_than_equal");
 }
 
 TEST_CASE("a model body that is absent or not an object fails at [body]", "[parsing]") {
