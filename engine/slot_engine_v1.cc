@@ -31,8 +31,8 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
   std::string name = std::string(kTagPrefix) + std::string(tag);
   if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
   if (limit < 0 || limit > kMaxSlotCount) return Status::kInvalidValue;
-  // Create and update lock the same shard, so if the create finds the name
-  // taken the update cannot miss it unless it was deleted in between: loop.
+  // Create, update and read each lock the name's shard on their own; a delete
+  // can slip between them, and then the upsert starts over.
   for (;;) {
     NewLimit spec;
     spec.name = name;
@@ -45,10 +45,12 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
     LimitPatch patch;
     patch.limit = limit;
     status = UpdateLimit(std::string_view(name), patch);
-    if (status == Status::kOk) {
+    if (status == Status::kOk &&
+        ReadLimit(std::string_view(name), out, /*with_holders=*/true) == Status::kOk) {
       *created = false;
-      return ReadLimit(std::string_view(name), out, /*with_holders=*/true);
+      return Status::kOk;
     }
+    // Deleted between the steps: start over.
   }
 }
 
