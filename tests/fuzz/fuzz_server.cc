@@ -1,0 +1,116 @@
+#include "tests/fuzz/fuzz_server.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "api/json_error_locator.h"
+#include "api/responses.h"
+
+namespace slotd::fuzz {
+namespace {
+
+const TimePoint kStart = TimePoint(std::chrono::seconds(1'800'000'000));
+
+// Each fuzz input moves the clock this far, so decay, lease expiry and the
+// `updated` stamps all move and a stray write on a refusal shows.
+constexpr Micros kTickPerInput = std::chrono::milliseconds(1);
+
+[[noreturn]] void Finding(const char* what, const ApiRequest& request, const ApiResponse& answer) {
+  std::fprintf(stderr, "FINDING: %s\n  %.*s %.*s\n  -> %d %s\n", what,
+               static_cast<int>(request.method.size()), request.method.data(),
+               static_cast<int>(request.path.size()), request.path.data(), answer.status,
+               answer.body.c_str());
+  std::abort();
+}
+
+bool IsKnownStatus(int status) {
+  for (int known : {200, 201, 204, 400, 404, 405, 409, 410, 422, 423}) {
+    if (status == known) return true;
+  }
+  return false;
+}
+
+// Refusals change nothing; 423 is not one of them (a v2 denial is recorded).
+bool IsRefusal(int status) { return status >= 400 && status != 423; }
+
+// JSON as RFC 8259 has it. A 422 echoes numbers simdjson cannot hold (as
+// Python would take them), so those fall back to the scanner that found them.
+bool IsValidJson(const std::string& text) {
+  static simdjson::dom::parser parser;
+  const simdjson::error_code error = parser.parse(simdjson::padded_string(text)).error();
+  if (error == simdjson::SUCCESS) return true;
+  if (error != simdjson::NUMBER_ERROR && error != simdjson::NUMBER_OUT_OF_RANGE) return false;
+  return api::DiagnoseJson(text).kind == api::JsonDiagnosis::Kind::kNumberOutOfRange;
+}
+
+void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
+  if (!IsKnownStatus(answer.status)) Finding("unexpected status", request, answer);
+  if ((answer.status == 204) != answer.body.empty()) Finding("body vs 204", request, answer);
+  if (!answer.body.empty() && !IsValidJson(answer.body)) Finding("body is not JSON", request, answer);
+  if ((answer.status == 405) != !answer.allow.empty()) Finding("Allow vs 405", request, answer);
+  if (!answer.retry_after.empty() && answer.status != 423) {
+    Finding("Retry-After without 423", request, answer);
+  }
+}
+
+}  // namespace
+
+FuzzServer& FuzzServer::Get() {
+  static FuzzServer server;
+  return server;
+}
+
+void FuzzServer::Reset() {
+  context_.engine = nullptr;
+  engine_.reset();
+  clock_ = std::make_shared<ManualTimeSource>(kStart);
+  EngineOptions options;
+  options.limit_shards = 4;
+  options.lease_shards = 4;
+  options.clock = clock_;
+  options.random = std::make_shared<FixedRandomSource>(0.5);
+  engine_ = std::make_unique<SlotEngine>(options);
+  context_.engine = engine_.get();
+
+  LimitSnapshot created;
+  bool is_new = false;
+  engine_->UpsertTagLimit("a", 2, &created, &is_new);
+  engine_->UpsertTagLimit("b", 0, &created, &is_new);
+  engine_->CreateLimit({.name = "g1", .limit = 3}, &created);
+  engine_->CreateLimit({.name = "g2", .limit = 5, .slot_decay_per_second = 0.5}, &created);
+  engine_->CreateLimit({.name = "off", .limit = 1, .active = false}, &created);
+  const std::string_view names[] = {"g1"};
+  AcquireOutcome outcome;
+  engine_->Acquire({.names = names, .lease = LeaseTerms{}}, &outcome);
+  lease_id_ = FormatUuid(outcome.lease_id);
+  inputs_ = 0;
+}
+
+std::string FuzzServer::StateText() {
+  std::vector<LimitSnapshot> limits;
+  engine_->ListLimits("", 0, SIZE_MAX, &limits, /*with_holders=*/true);
+  std::string text = std::to_string(engine_->LeaseCount());
+  for (const LimitSnapshot& limit : limits) {
+    text += api::LimitV2Json(limit);
+    for (const Uuid& holder : limit.task_run_holders) text += FormatUuid(holder);
+  }
+  return text;
+}
+
+ApiResponse FuzzServer::Call(const ApiRequest& request) {
+  if (++inputs_ > kInputsPerEngine) Reset();
+  clock_->Advance(kTickPerInput);
+  const std::string before = StateText();
+  ApiResponse answer;
+  api::Dispatch(context_, request, &answer);
+  CheckAnswer(request, answer);
+  if (IsRefusal(answer.status) && StateText() != before) {
+    Finding("a refused request changed the engine", request, answer);
+  }
+  return answer;
+}
+
+}  // namespace slotd::fuzz
