@@ -1,6 +1,10 @@
 #include "api/basic_auth.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 namespace slotd::api {
@@ -100,6 +104,24 @@ bool IsAuthorized(std::string_view authorization, std::string_view auth_string) 
   if (!SplitTwoWords(authorization, &scheme, &credentials) || scheme != "Basic") return false;
   std::optional<std::string> decoded = DecodeBase64(credentials);
   return decoded && IsValidUtf8(*decoded) && ConstantTimeEquals(*decoded, auth_string);
+}
+
+std::optional<std::string> ReadAuthStringFile(const std::string& path, std::string* error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    *error = "cannot read " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  std::string text = contents.str();
+  if (text.ends_with('\n')) text.pop_back();
+  if (text.ends_with('\r')) text.pop_back();
+  if (text.empty()) {
+    *error = path + " holds no auth string";
+    return std::nullopt;
+  }
+  return text;
 }
 
 }  // namespace slotd::api

@@ -1,6 +1,8 @@
 // Prefect's optional HTTP Basic authentication (PREFECT_SERVER_API_AUTH_STRING).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace slotd::api {
@@ -17,5 +19,11 @@ bool IsAuthExempt(std::string_view method, std::string_view raw_target);
 // padding, and valid UTF-8. The credentials are compared in time that does
 // not depend on where they differ.
 bool IsAuthorized(std::string_view authorization, std::string_view auth_string);
+
+// The auth string stored in the file at `path` (--auth-string-file), so the
+// secret need not sit in the environment: the whole file, less one trailing
+// "\n" or "\r\n". Nullopt, with *error saying why, if the file cannot be
+// read or holds nothing.
+std::optional<std::string> ReadAuthStringFile(const std::string& path, std::string* error);
 
 }  // namespace slotd::api

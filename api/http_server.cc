@@ -9,6 +9,7 @@
 
 #include "api/access_log.h"
 #include "api/basic_auth.h"
+#include "api/bounded_server.h"
 #include "api/dispatch.h"
 #include "api/responses.h"
 #include "api/thread_pool.h"
@@ -26,6 +27,9 @@ constexpr size_t kMinCompressedBody = 500;
 // default (5); clients such as Prefect's expect to keep it.
 constexpr size_t kKeepAliveMaxRequests = 1000000;
 constexpr size_t kInitialThreads = 8;
+// Threads beyond max_connections, which only answer 503 to connections over
+// the bound: rejecting takes at most a few milliseconds, so a few suffice.
+constexpr size_t kRejectingThreads = 8;
 
 // The request this thread is serving: when it started, and whether it is
 // counted in flight. A connection is served by one thread from the request
@@ -84,7 +88,19 @@ const char* LibraryErrorDetail(int status) {
 
 struct HttpServer::Impl {
   Impl(const ApiContext& context, ServerSettings settings)
-      : context(context), settings(std::move(settings)), log(this->settings.access_log) {}
+      : context(context),
+        settings(std::move(settings)),
+        log(this->settings.access_log),
+        server(BoundsOf(this->settings)) {}
+
+  static ConnectionBounds BoundsOf(const ServerSettings& settings) {
+    ConnectionBounds bounds;
+    bounds.max_connections = settings.max_connections;
+    bounds.request_timeout = settings.request_timeout;
+    bounds.idle_timeout = std::chrono::seconds(settings.keep_alive_seconds);
+    bounds.tls = settings.tls;
+    return bounds;
+  }
 
   void Configure();
   void BeginRequest();
@@ -94,18 +110,17 @@ struct HttpServer::Impl {
   const ApiContext& context;
   const ServerSettings settings;
   const AccessLog log;
-  httplib::Server server;
+  BoundedServer server;
   std::atomic<int> in_flight{0};
   int listen_socket = -1;
 };
 
 void HttpServer::Impl::Configure() {
   server.new_task_queue = [this] {
-    return new GrowingThreadPool(kInitialThreads, settings.max_threads);
+    return new GrowingThreadPool(kInitialThreads, settings.max_connections + kRejectingThreads);
   };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(kKeepAliveMaxRequests);
-  server.set_keep_alive_timeout(settings.keep_alive_seconds);
   server.set_payload_max_length(settings.max_body_bytes);
   // Replaces httplib's default SO_REUSEPORT, which would let a second server
   // bind the same port instead of failing; and remembers the socket.
@@ -228,5 +243,7 @@ void HttpServer::Stop() {
 }
 
 int HttpServer::InFlight() const { return impl_->in_flight.load(std::memory_order_acquire); }
+
+size_t HttpServer::OpenConnections() const { return impl_->server.OpenConnections(); }
 
 }  // namespace slotd::api

@@ -2,6 +2,9 @@
 // authentication of the slotd process.
 #pragma once
 
+#include <openssl/ssl.h>
+
+#include <chrono>
 #include <ctime>
 #include <cstddef>
 #include <memory>
@@ -16,10 +19,14 @@ struct ServerSettings {
   std::string host = "127.0.0.1";
   int port = 4200;  // 0: any free port
   size_t max_body_bytes = 1 << 20;
-  size_t max_threads = 1024;  // connections served at once
+  // Connections served at once; one more gets 503 and is closed.
+  size_t max_connections = 1024;
+  // From a request's first byte to its answer's last (BoundedServer).
+  std::chrono::milliseconds request_timeout{30000};
   std::optional<std::string> auth_string;  // "user:password" for Basic auth
   bool access_log = true;
   time_t keep_alive_seconds = 5;
+  SSL_CTX* tls = nullptr;  // HTTPS when set; not owned, outlives the server
 };
 
 class HttpServer {
@@ -44,6 +51,9 @@ class HttpServer {
 
   // Requests whose headers have arrived and whose answer is not yet written.
   int InFlight() const;
+
+  // Connections being served (not counting ones answered 503).
+  size_t OpenConnections() const;
 
  private:
   struct Impl;

@@ -4,13 +4,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
+#include "api/basic_auth.h"
 #include "api/http_server.h"
 #include "api/options.h"
+#include "api/tls.h"
 #include "engine/slot_engine.h"
 
 namespace {
@@ -29,11 +32,40 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
   settings.host = options.host;
   settings.port = options.port;
   settings.max_body_bytes = options.max_body_bytes;
-  settings.max_threads = options.threads;
+  settings.max_connections = options.threads;
+  settings.request_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(std::ceil(options.request_timeout_seconds * 1000)));
   settings.auth_string = options.auth_string;
   settings.access_log = !options.quiet;
   settings.keep_alive_seconds = options.keep_alive_seconds;
   return settings;
+}
+
+// Reads what the options name on disk: the auth string file and the TLS
+// certificate and key. False, with a message printed, on failure.
+bool LoadSecrets(Options* options, slotd::api::TlsContext* tls) {
+  std::string error;
+  if (options->auth_string_file) {
+    options->auth_string = slotd::api::ReadAuthStringFile(*options->auth_string_file, &error);
+    if (!options->auth_string) {
+      std::fprintf(stderr, "slotd: %s\n", error.c_str());
+      return false;
+    }
+  }
+  if (options->tls_cert) {
+    *tls = slotd::api::LoadTlsContext(*options->tls_cert, *options->tls_key, &error);
+    if (!*tls) {
+      std::fprintf(stderr, "slotd: %s\n", error.c_str());
+      return false;
+    }
+  }
+  if (!options->auth_string && !slotd::api::IsLoopbackHost(options->host)) {
+    std::fprintf(stderr,
+                 "slotd: warning: listening on %s without authentication; anyone who can "
+                 "reach it can change every limit (set --auth-string-file)\n",
+                 options->host.c_str());
+  }
+  return true;
 }
 
 }  // namespace
@@ -51,6 +83,9 @@ int main(int argc, char** argv) {
     case slotd::api::OptionsOutcome::kRun:
       break;
   }
+
+  slotd::api::TlsContext tls;
+  if (!LoadSecrets(&options, &tls)) return 1;
 
   // SIGTERM and SIGINT are blocked in every thread (the mask is inherited)
   // and taken by sigwait below, so no signal handler touches the server.
@@ -71,7 +106,9 @@ int main(int argc, char** argv) {
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
 
-  slotd::api::HttpServer server(context, SettingsFrom(options));
+  slotd::api::ServerSettings settings = SettingsFrom(options);
+  settings.tls = tls.get();
+  slotd::api::HttpServer server(context, settings);
   const int port = server.Bind();
   if (port < 0) {
     std::fprintf(stderr, "slotd: cannot listen on %s:%d\n", options.host.c_str(), options.port);
@@ -83,7 +120,8 @@ int main(int argc, char** argv) {
     server.Serve();
     served.store(true);
   });
-  std::printf("slotd listening on http://%s:%d/api\n", UrlHost(options.host).c_str(), port);
+  std::printf("slotd listening on %s://%s:%d/api\n", tls ? "https" : "http",
+              UrlHost(options.host).c_str(), port);
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -34,6 +34,12 @@ bool SetText(std::string_view text, std::string* out) {
   return true;
 }
 
+bool SetText(std::string_view text, std::optional<std::string>* out) {
+  if (text.empty()) return false;
+  *out = std::string(text);
+  return true;
+}
+
 // One setting: its flag, the environment variables that also set it (first
 // found wins), and how to store a value. Values are validated the same way
 // from either source.
@@ -81,6 +87,14 @@ const Setting kSettings[] = {
        o->threads = static_cast<size_t>(threads);
        return true;
      }},
+    {"--request-timeout-seconds", {},
+     [](std::string_view v, Options* o) {
+       return ParseSeconds(v, false, &o->request_timeout_seconds);
+     }},
+    {"--tls-cert", {}, [](std::string_view v, Options* o) { return SetText(v, &o->tls_cert); }},
+    {"--tls-key", {}, [](std::string_view v, Options* o) { return SetText(v, &o->tls_key); }},
+    {"--auth-string-file", {},
+     [](std::string_view v, Options* o) { return SetText(v, &o->auth_string_file); }},
     {nullptr, {"PREFECT_SERVER_API_AUTH_STRING"},
      [](std::string_view v, Options* o) {
        o->auth_string = std::string(v);
@@ -148,6 +162,10 @@ OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& 
       return OptionsOutcome::kError;
     }
   }
+  if (out->tls_cert.has_value() != out->tls_key.has_value()) {
+    *error = "--tls-cert and --tls-key go together";
+    return OptionsOutcome::kError;
+  }
   return OptionsOutcome::kRun;
 }
 
@@ -157,7 +175,9 @@ std::string HelpText() {
 An in-memory concurrency-slot server speaking Prefect's concurrency-limit API
 under /api (point a Prefect client at PREFECT_API_URL=http://HOST:PORT/api).
 Once it accepts connections it prints one line to stdout:
-  slotd listening on http://HOST:PORT/api
+  slotd listening on http://HOST:PORT/api     (https:// with --tls-cert)
+Bound to an address other than loopback without authentication, it warns
+on stderr.
 SIGTERM or SIGINT stops it after the requests in flight (exit status 0).
 
 Options (flags override the environment variables named in brackets):
@@ -176,7 +196,18 @@ Options (flags override the environment variables named in brackets):
   --lease-sweep-seconds S    how often expired leases are released (default 1)
                              [PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS]
   --max-body-bytes N         larger request bodies get 413 (default 1048576)
-  --threads N                most connections served at once (default 1024)
+  --threads N                most connections served at once (default 1024);
+                             one more is answered 503 {"detail": "Too many
+                             connections"} with Retry-After: 1, and closed
+  --request-timeout-seconds S  time a request may take from its first byte
+                             to the last byte of its answer, however slowly
+                             it trickles in; then the connection is closed
+                             (default 30)
+  --tls-cert FILE            serve HTTPS with this PEM certificate (chain)...
+  --tls-key FILE             ...and this PEM private key (both or neither)
+  --auth-string-file FILE    "user:password" for HTTP Basic auth, read from
+                             FILE (one trailing newline ignored); overrides
+                             PREFECT_SERVER_API_AUTH_STRING
   --quiet                    no access log on stderr
   --help                     this text
 
@@ -187,6 +218,10 @@ Environment only:
                                      [also PREFECT_API_DEFAULT_LIMIT]
   PREFECT_SERVER_API_KEEPALIVE_TIMEOUT  idle keep-alive seconds (5)
 )";
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
 }
 
 }  // namespace slotd::api

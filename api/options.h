@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace slotd::api {
 
@@ -19,9 +20,13 @@ struct Options {
   double max_slot_wait_seconds = 30;
   double lease_sweep_seconds = 1;
   size_t max_body_bytes = 1 << 20;
-  size_t threads = 1024;
+  size_t threads = 1024;  // connections served at once
+  double request_timeout_seconds = 30;
   bool quiet = false;
-  std::optional<std::string> auth_string;  // environment only
+  std::optional<std::string> auth_string;       // environment only
+  std::optional<std::string> auth_string_file;  // overrides auth_string
+  std::optional<std::string> tls_cert;          // set together with tls_key
+  std::optional<std::string> tls_key;
   int64_t default_limit = 200;             // environment only
   time_t keep_alive_seconds = 5;           // environment only
 };
@@ -38,5 +43,9 @@ OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& 
 
 // The --help text.
 std::string HelpText();
+
+// Whether `host` names only this machine (127.0.0.0/8, ::1, localhost), so
+// that serving it without authentication exposes nothing.
+bool IsLoopbackHost(std::string_view host);
 
 }  // namespace slotd::api

@@ -1,0 +1,91 @@
+#include "api/bounded_server.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "api/deadline_stream.h"
+
+namespace slotd::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How often an idle connection looks whether the server is stopping.
+constexpr std::chrono::milliseconds kStopCheckInterval{100};
+// How long a rejected connection is drained before it is closed: closing
+// with the client's request unread would reset the connection and could
+// destroy the 503 before the client reads it.
+constexpr std::chrono::milliseconds kRejectDrain{100};
+
+const std::string& TooManyConnectionsAnswer() {
+  static const std::string answer = [] {
+    const std::string body = R"({"detail":"Too many connections"})";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Content-Length: " + std::to_string(body.size()) +
+           "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return answer;
+}
+
+// Answers 503 without reading the request; never blocks for long.
+void Reject(socket_t sock) {
+  const std::string& answer = TooManyConnectionsAnswer();
+  send(sock, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  shutdown(sock, SHUT_WR);
+  const Clock::time_point until = Clock::now() + kRejectDrain;
+  char sink[1024];
+  for (auto left = kRejectDrain; left.count() > 0;
+       left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now())) {
+    pollfd entry{sock, POLLIN, 0};
+    if (poll(&entry, 1, static_cast<int>(left.count())) <= 0) break;
+    if (recv(sock, sink, sizeof sink, MSG_DONTWAIT) <= 0) break;
+  }
+}
+
+}  // namespace
+
+bool BoundedServer::process_and_close_socket(socket_t sock) {
+  if (open_.fetch_add(1, std::memory_order_relaxed) >= bounds_.max_connections) {
+    Reject(sock);
+  } else {
+    SSL* ssl = nullptr;
+    if (bounds_.tls != nullptr && (ssl = SSL_new(bounds_.tls)) != nullptr) SSL_set_fd(ssl, sock);
+    if (bounds_.tls == nullptr || ssl != nullptr) {
+      DeadlineStream stream(sock, ssl);
+      stream.set_deadline(Clock::now() + bounds_.request_timeout);
+      if (ssl == nullptr || stream.Handshake()) ServeRequests(stream);
+      stream.CloseTls();
+    }
+  }
+  open_.fetch_sub(1, std::memory_order_relaxed);
+  shutdown(sock, SHUT_RDWR);
+  close(sock);
+  return true;
+}
+
+void BoundedServer::ServeRequests(DeadlineStream& stream) {
+  for (size_t left = keep_alive_max_count_; left > 0 && WaitForNextRequest(stream); --left) {
+    stream.set_deadline(Clock::now() + bounds_.request_timeout);
+    bool connection_closed = false;
+    if (!process_request(stream, left == 1, connection_closed, nullptr) || connection_closed) {
+      return;
+    }
+  }
+}
+
+// Waits, up to the idle timeout, for the first byte of another request;
+// false when it does not come or the server is stopping.
+bool BoundedServer::WaitForNextRequest(DeadlineStream& stream) {
+  const Clock::time_point until = Clock::now() + bounds_.idle_timeout;
+  while (svr_sock_ != INVALID_SOCKET) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) return false;
+    if (stream.WaitForRequest(std::min(left, kStopCheckInterval))) return true;
+  }
+  return false;
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,66 @@
+// One connection's bytes, read and written under a deadline.
+//
+// cpp-httplib bounds each read by a timeout, so a client that sends one byte
+// a second keeps a worker thread forever. This stream gives every request a
+// deadline instead: from its first byte to the last byte of its answer, all
+// reads and writes together must fit before it, or they fail and the
+// connection closes. The socket is non-blocking; a TLS session, when there
+// is one, runs over it the same way (a handshake trickled a byte at a time
+// is bounded too).
+#pragma once
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <chrono>
+
+namespace slotd::api {
+
+class DeadlineStream final : public httplib::Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `ssl`, when not null, is a TLS session on `sock` that this stream owns
+  // (freed on destruction). Sets `sock` non-blocking.
+  DeadlineStream(socket_t sock, SSL* ssl);
+  ~DeadlineStream() override;
+  DeadlineStream(const DeadlineStream&) = delete;
+  DeadlineStream& operator=(const DeadlineStream&) = delete;
+
+  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+
+  // The TLS server handshake, under the deadline. False on failure.
+  bool Handshake();
+
+  // Whether request bytes are waiting (buffered, or readable within `wait`);
+  // false when the peer closed or nothing came.
+  bool WaitForRequest(std::chrono::milliseconds wait);
+
+  // Sends a TLS close_notify (best effort, no waiting).
+  void CloseTls();
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  socket_t socket() const override { return sock_; }
+
+ private:
+  // Waits for `events` on the socket until the deadline (or `limit`, if
+  // sooner). False on timeout or error.
+  bool Wait(short events, Clock::time_point limit) const;
+  // One read into the buffer, waiting as needed; bytes read, or <= 0.
+  ssize_t Fill();
+
+  const socket_t sock_;
+  SSL* const ssl_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::array<char, 4096> buffer_;
+  size_t buffer_begin_ = 0;
+  size_t buffer_end_ = 0;
+};
+
+}  // namespace slotd::api
