@@ -55,7 +55,9 @@ std::string ReadFile(const std::string& path) {
 
 // Parses "slotd listening on http://HOST:PORT/api"; returns 0 when malformed.
 int ParsePort(const std::string& line) {
-  const std::string prefix = "slotd listening on http://";
+  const std::string https_prefix = "slotd listening on https://";  // with --tls-cert
+  const std::string prefix =
+      line.rfind(https_prefix, 0) == 0 ? https_prefix : "slotd listening on http://";
   const std::string suffix = "/api";
   if (line.rfind(prefix, 0) != 0 || line.size() <= prefix.size() + suffix.size() ||
       line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) {

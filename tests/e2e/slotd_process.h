@@ -1,7 +1,7 @@
 // A slotd server run as a child process for one end-to-end test.
 //
 // The constructor starts `slotd --port 0 [--quiet] <args>`, waits (bounded)
-// for its one stdout line `slotd listening on http://HOST:PORT/api` and keeps
+// for its one stdout line `slotd listening on http(s)://HOST:PORT/api` and keeps
 // the port. The destructor stops the server with SIGTERM (SIGKILL after a
 // timeout) and records a test failure unless it exited with status 0, so a
 // crash or a sanitizer report in the server fails the test that caused it.
