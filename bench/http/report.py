@@ -288,7 +288,8 @@ def main():
       f"({settings['contended_connections']} for the contended cycle), "
       f"{settings['duration_s']} s per run, {settings['rounds']} rounds alternating slotd and "
       f"the floor; medians over rounds |")
-    w(f"| CPUs | {'servers pinned to CPU 0, wrk to CPU 1 (taskset)' if pin else 'not pinned: servers and wrk share both cores'} |")
+    w(f"| CPUs | {'servers pinned to CPU 0, wrk to CPU 1 (taskset)' if pin else 'not pinned: servers and wrk share both cores'}"
+      f"{', run at nice ' + settings['nice'] if settings.get('nice', '0') != '0' else ''} |")
     w(f"| load average (1, 5, 15 min) | {settings.get('load_before', '?')} before the HTTP runs, "
       f"{settings.get('load_after', '?')} after all runs (above ~0.5 other work shared the CPUs) |")
     if settings.get("slotd_args") or settings.get("floor_args"):
