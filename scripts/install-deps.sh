@@ -16,6 +16,8 @@ packages=(
   libhowardhinnant-date-dev # timestamps
   libbenchmark-dev          # Google Benchmark
   catch2                    # unit and end-to-end tests (Catch2 v2)
+  clang-14                  # libFuzzer targets (tests/fuzz)
+  libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
 )
 packages+=("$@")
 

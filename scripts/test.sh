@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs missing packages, then builds and runs the whole test suite three
 # times: Release (build/), ThreadSanitizer (build-tsan/) and AddressSanitizer
-# with UBSan (build-asan/). A failed build stops at once; failed tests are
-# reported at the end. Exits non-zero if anything failed.
+# with UBSan (build-asan/); then runs each libFuzzer target for a bounded time
+# (build-fuzz/). A failed build stops at once; failed tests are reported at
+# the end. Exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +45,12 @@ run_suite tsan build-tsan "${no_aslr[@]}" -- \
   -DCMAKE_BUILD_TYPE=Debug -DSLOTD_TSAN=ON
 run_suite asan build-asan "${no_aslr[@]}" -- \
   -DCMAKE_BUILD_TYPE=Debug -DSLOTD_ASAN=ON
+
+# Bounded libFuzzer runs of the request path (clang-14; FUZZ_SECONDS each).
+echo "==> [fuzz] libFuzzer, ${FUZZ_SECONDS:-30} s per target"
+if ! "${no_aslr[@]}" env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" tests/fuzz/run_fuzzers.sh; then
+  failed+=(fuzz)
+fi
 
 if ((${#failed[@]})); then
   echo "test: FAILED in: ${failed[*]}" >&2
