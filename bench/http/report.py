@@ -396,6 +396,8 @@ def main():
     sweep = select(runs, phase="sweep")
     if sweep:
         w("## Connection sweep (v2 cycle)\n")
+        w(f"{settings.get('sweep_rounds', '1')} sweeps of {settings.get('sweep_duration_s', '?')} s per point "
+          "and server, alternating which server goes first; medians.\n")
         w("![req/s against connections](sweep.png)\n")
         w("| connections | slotd req/s | p99 | floor req/s | p99 | slotd / floor |")
         w("|---|---|---|---|---|---|")

@@ -19,6 +19,7 @@
 #   CONTENDED_CONNECTIONS=64
 #   SWEEP="1 2 4 8 16 32 64 128 256"   connection counts of the sweep
 #   SWEEP_DURATION=5   seconds per sweep point
+#   SWEEP_ROUNDS=2     sweeps (alternating which server goes first); medians
 #   FLOOR_SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200"
 #                      scenarios also run against the floor ("v2_cycle" at least)
 #   PIN=0              1: servers on CPU 0, wrk on CPU 1 (taskset). Off by
@@ -46,6 +47,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 CONTENDED_CONNECTIONS=${CONTENDED_CONNECTIONS:-64}
 SWEEP=${SWEEP:-1 2 4 8 16 32 64 128 256}
 SWEEP_DURATION=${SWEEP_DURATION:-5}
+SWEEP_ROUNDS=${SWEEP_ROUNDS:-2}
 FLOOR_SCENARIOS=${FLOOR_SCENARIOS:-v2_cycle v1_cycle lease_cycle get_by_name filter_200}
 SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200 contended"
 PIN=${PIN:-0}
@@ -177,9 +179,13 @@ for round in $(seq "$ROUNDS"); do
 done
 
 if [[ ${SKIP_SWEEP:-0} != 1 ]]; then
-  for connections in $SWEEP; do
-    for server in slotd floor; do
-      run sweep 1 "$server" v2_cycle "$connections" "$SWEEP_DURATION"
+  for round in $(seq "$SWEEP_ROUNDS"); do
+    servers=(slotd floor)
+    ((round % 2 == 0)) && servers=(floor slotd)
+    for connections in $SWEEP; do
+      for server in "${servers[@]}"; do
+        run sweep "$round" "$server" v2_cycle "$connections" "$SWEEP_DURATION"
+      done
     done
   done
 fi
@@ -224,6 +230,7 @@ rounds=$ROUNDS
 connections=$CONNECTIONS
 contended_connections=$CONTENDED_CONNECTIONS
 sweep_duration_s=$SWEEP_DURATION
+sweep_rounds=$SWEEP_ROUNDS
 pin=$PIN
 nice=$NICE
 clock_ticks_per_s=$(getconf CLK_TCK)

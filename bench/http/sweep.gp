@@ -6,6 +6,7 @@ set output out
 set multiplot layout 2,1 title "v2 increment/decrement cycle through slotd and a bare cpp-httplib server (wrk -t1, loopback)"
 set logscale x 2
 set xtics (1, 2, 4, 8, 16, 32, 64, 128, 256)
+set xrange [0.8:320]
 set grid ytics lc rgb "#dddddd"
 set key bottom right
 
