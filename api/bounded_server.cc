@@ -13,6 +13,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Set by CloseAfterThisAnswer: a connection is served on one thread from its
+// first request to its last, so a thread-local flag reaches the loop below.
+thread_local bool t_close_after_answer = false;
+
 // How often an idle connection looks whether the server is stopping.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
 // How long a rejected connection is drained before it is closed: closing
@@ -47,6 +51,8 @@ void Reject(socket_t sock) {
 
 }  // namespace
 
+void BoundedServer::CloseAfterThisAnswer() { t_close_after_answer = true; }
+
 bool BoundedServer::process_and_close_socket(socket_t sock) {
   if (open_.fetch_add(1, std::memory_order_relaxed) >= bounds_.max_connections) {
     Reject(sock);
@@ -70,7 +76,9 @@ void BoundedServer::ServeRequests(DeadlineStream& stream) {
   for (size_t left = keep_alive_max_count_; left > 0 && WaitForNextRequest(stream); --left) {
     stream.set_deadline(Clock::now() + bounds_.request_timeout);
     bool connection_closed = false;
-    if (!process_request(stream, left == 1, connection_closed, nullptr) || connection_closed) {
+    t_close_after_answer = false;
+    if (!process_request(stream, left == 1, connection_closed, nullptr) || connection_closed ||
+        t_close_after_answer) {
       return;
     }
   }

@@ -33,6 +33,10 @@ class BoundedServer final : public httplib::Server {
  public:
   explicit BoundedServer(ConnectionBounds bounds) : bounds_(bounds) {}
 
+  // Called from a handler: the connection it serves closes once this answer
+  // is written (for a request whose body was left unread).
+  static void CloseAfterThisAnswer();
+
   // Connections being served now (rejected ones are not counted).
   size_t OpenConnections() const { return open_.load(std::memory_order_relaxed); }
 

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "api/basic_auth.h"
 #include "api/bounded_server.h"
 #include "api/dispatch.h"
+#include "api/request_framing.h"
 #include "api/responses.h"
 #include "api/thread_pool.h"
 
@@ -72,6 +74,18 @@ void WriteAnswer(ApiResponse& answer, const httplib::Request& req, httplib::Resp
   if (res.body.size() < kMinCompressedBody) mutable_req.headers.erase("Accept-Encoding");
 }
 
+// Answers a request refused on its head alone. Its body, if any, was never
+// read, so the connection cannot carry another request: it closes.
+void RefuseAndClose(const FramingRefusal& refusal, const httplib::Request& req,
+                    httplib::Response& res) {
+  ApiResponse answer;
+  RespondDetail(&answer, refusal.status, refusal.detail);
+  // httplib writes "Connection: close" when the request asked for it.
+  const_cast<httplib::Request&>(req).set_header("Connection", "close");
+  WriteAnswer(answer, req, res);
+  BoundedServer::CloseAfterThisAnswer();
+}
+
 // The detail of an error answer httplib produced before any handler ran.
 const char* LibraryErrorDetail(int status) {
   switch (status) {
@@ -131,6 +145,10 @@ void HttpServer::Impl::Configure() {
   });
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     BeginRequest();
+    if (std::optional<FramingRefusal> refusal = CheckRequestFraming(req, settings.max_body_bytes)) {
+      RefuseAndClose(*refusal, req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (ExpectsBody(req)) return httplib::Server::HandlerResponse::Unhandled;
     Serve(req, res);
     return httplib::Server::HandlerResponse::Handled;
