@@ -26,8 +26,9 @@
 #                      default: squeezing cpp-httplib's thread per connection
 #                      onto one CPU collapsed both servers (down to tens of
 #                      req/s with p99 near 1 s) on this 2-core machine.
-#   NICE=-10           priority of servers and wrk (-10 when run as root, else
-#                      0): shields the figures from other work on the machine
+#   NICE=-10           priority of servers, wrk and the engine benchmark (-10
+#                      when run as root, else 0): shields the figures from
+#                      other work on the machine
 #   SLOTD_ARGS=""      extra arguments for build/slotd
 #   FLOOR_ARGS=""      extra arguments for the floor server
 #   BUILD_DIR=build    SKIP_BUILD=1 uses what BUILD_DIR holds
@@ -85,9 +86,10 @@ done
 # Prefixes for the servers and wrk: a raised priority, so that other work on
 # the machine (a build, say) takes less from the measurement; and with PIN=1
 # the CPU each runs on.
-server_cpu=() wrk_cpu=()
+server_cpu=() wrk_cpu=() nice_prefix=()
 if ((NICE != 0)); then
-  server_cpu=(nice -n "$NICE") wrk_cpu=(nice -n "$NICE")
+  nice_prefix=(nice -n "$NICE")
+  server_cpu=("${nice_prefix[@]}") wrk_cpu=("${nice_prefix[@]}")
 fi
 if [[ $PIN == 1 ]]; then
   server_cpu+=(taskset -c 0) wrk_cpu+=(taskset -c 1)
@@ -200,7 +202,7 @@ pids=()
 if [[ ${SKIP_ENGINE:-0} != 1 ]]; then
   if [[ -x $BUILD_DIR/slotd_engine_bench ]]; then
     log "engine benchmark"
-    "$BUILD_DIR/slotd_engine_bench" --benchmark_out="$OUT_DIR/engine.json" \
+    "${nice_prefix[@]}" "$BUILD_DIR/slotd_engine_bench" --benchmark_out="$OUT_DIR/engine.json" \
       --benchmark_out_format=json ${ENGINE_BENCH_ARGS:-} >"$OUT_DIR/engine.txt" 2>&1
   else
     log "no $BUILD_DIR/slotd_engine_bench: engine section skipped"
