@@ -69,7 +69,7 @@ struct TestOptions {
   double uniform = 0.5;  // what FixedRandomSource returns
   double tag_wait_seconds = 10;
   double max_slot_wait_seconds = 30;
-  size_t limit_shards = 64;
+  size_t limit_shards = 32;
   size_t lease_shards = 64;
   std::shared_ptr<RandomSource> random;  // overrides `uniform` when set
 };
