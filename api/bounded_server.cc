@@ -19,10 +19,13 @@ thread_local bool t_close_after_answer = false;
 
 // How often an idle connection looks whether the server is stopping.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
-// How long a rejected connection is drained before it is closed: closing
-// with the client's request unread would reset the connection and could
-// destroy the 503 before the client reads it.
+// How long a connection is drained before it is closed with the client's
+// request unread: closing at once would reset the connection and could
+// destroy the answer before the client reads it. A rejected connection sent
+// a request head at most; a request refused on its head may still be sending
+// its body (up to a few MiB on loopback takes milliseconds).
 constexpr std::chrono::milliseconds kRejectDrain{100};
+constexpr std::chrono::milliseconds kRefusedRequestDrain{2000};
 
 const std::string& TooManyConnectionsAnswer() {
   static const std::string answer = [] {
@@ -34,19 +37,25 @@ const std::string& TooManyConnectionsAnswer() {
   return answer;
 }
 
-// Answers 503 without reading the request; never blocks for long.
-void Reject(socket_t sock) {
-  const std::string& answer = TooManyConnectionsAnswer();
-  send(sock, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+// Stops sending, then reads and discards what the client still sends until
+// it closes or `budget` runs out.
+void DrainBeforeClose(socket_t sock, std::chrono::milliseconds budget) {
   shutdown(sock, SHUT_WR);
-  const Clock::time_point until = Clock::now() + kRejectDrain;
-  char sink[1024];
-  for (auto left = kRejectDrain; left.count() > 0;
+  const Clock::time_point until = Clock::now() + budget;
+  char sink[16 * 1024];
+  for (auto left = budget; left.count() > 0;
        left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now())) {
     pollfd entry{sock, POLLIN, 0};
     if (poll(&entry, 1, static_cast<int>(left.count())) <= 0) break;
     if (recv(sock, sink, sizeof sink, MSG_DONTWAIT) <= 0) break;
   }
+}
+
+// Answers 503 without reading the request; never blocks for long.
+void Reject(socket_t sock) {
+  const std::string& answer = TooManyConnectionsAnswer();
+  send(sock, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  DrainBeforeClose(sock, kRejectDrain);
 }
 
 }  // namespace
@@ -64,6 +73,7 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
       stream.set_deadline(Clock::now() + bounds_.request_timeout);
       if (ssl == nullptr || stream.Handshake()) ServeRequests(stream);
       stream.CloseTls();
+      if (t_close_after_answer) DrainBeforeClose(sock, kRefusedRequestDrain);
     }
   }
   open_.fetch_sub(1, std::memory_order_relaxed);
