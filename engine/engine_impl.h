@@ -5,7 +5,7 @@
 // Lock order (never acquired in another order, so no call can deadlock):
 //   1. limit shards, ascending by index (ShardGuard does this);
 //   2. lease shards (inside LeaseTable, one at a time);
-//   3. the catalog (catalog_mutex), innermost and held only briefly.
+//   3. the catalog (its own locks), innermost and held only briefly.
 // A call that must go from a lease to its limits first takes the lease out of
 // the lease table (releasing that lock) and only then locks the limit shards.
 #pragma once
@@ -13,13 +13,12 @@
 #include <array>
 #include <memory>
 #include <mutex>
-#include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/catalog.h"
 #include "engine/lease_table.h"
 #include "engine/limit_state.h"
 #include "engine/slot_engine.h"
@@ -35,10 +34,12 @@ struct NameHash {
 
 // Cache-line aligned so two threads on different shards do not share a line.
 struct alignas(64) LimitShard {
+  // Limits of this shard by name. Each key views the name inside its own
+  // LimitState, so the name is stored once (see InsertLocked).
+  using Map = std::unordered_map<std::string_view, LimitState, NameHash, std::equal_to<>>;
+
   std::mutex mutex;
-  // Limits of this shard by name; guarded by mutex (and so is every
-  // LimitState in it).
-  std::unordered_map<std::string, LimitState, NameHash, std::equal_to<>> limits;
+  Map limits;  // guarded by mutex (and so is every LimitState in it)
 };
 
 struct SlotEngine::Impl {
@@ -49,6 +50,9 @@ struct SlotEngine::Impl {
 
   // Caller holds the shard lock of `name`.
   LimitState* FindLocked(std::string_view name);
+  // Puts a limit node into the shard its name picks, re-keying it by the name
+  // it holds (caller holds that shard's lock). Returns the limit.
+  LimitState& InsertLocked(LimitShard::Map::node_type node);
   // Caller holds the shard locks of every name; appends the limits that exist.
   void FindAllLocked(std::span<const std::string_view> names, std::vector<LimitState*>* found);
 
@@ -56,10 +60,11 @@ struct SlotEngine::Impl {
     return limit.is_tag_limit() ? options.tag_wait_seconds : options.max_slot_wait_seconds;
   }
 
-  // Records a new lease holding `held` (the caller holds their shard locks and
-  // has already counted the slots). Returns its id.
-  Uuid AddLease(std::span<LimitState* const> held, int64_t slots, const std::optional<Holder>& holder,
-                TimePoint now, Micros duration);
+  // Records a new lease `id` holding `held` (the caller holds their shard
+  // locks and has already counted the slots). The id is drawn before the
+  // locks are taken, to keep them short.
+  void AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
+                const std::optional<Holder>& holder, TimePoint now, Micros duration);
 
   // Gives back the slots of a lease already taken out of the lease table, on
   // every limit it still holds; with record_occupancy, folds
@@ -72,19 +77,10 @@ struct SlotEngine::Impl {
   // Sorted, unique task_run holder ids of unexpired leases on `limit`.
   void TaskRunHolders(const LimitState& limit, TimePoint now, std::vector<Uuid>* out) const;
 
-  // Catalog: id -> name and the ordered name index.
-  std::optional<std::string> NameOf(const Uuid& id) const;
-  void CatalogAdd(const Uuid& id, const std::string& name);
-  void CatalogRemove(const Uuid& id, const std::string& name);
-  void CatalogRename(const Uuid& id, const std::string& old_name, const std::string& new_name);
-
   const EngineOptions& options;
   std::vector<std::unique_ptr<LimitShard>> shards;
   LeaseTable leases;
-
-  mutable std::shared_mutex catalog_mutex;
-  std::unordered_map<Uuid, std::string, UuidHash> name_by_id;  // guarded by catalog_mutex
-  std::set<std::string, std::less<>> ordered_names;            // guarded by catalog_mutex
+  Catalog catalog;
 };
 
 // Locks the shards of a set of names in ascending index order, each once, and
@@ -105,6 +101,14 @@ class ShardGuard {
   std::span<size_t> locked_;  // sorted, unique shard indices
 };
 
+// Buffers of ReleaseTakenLease, apart from CallScratch's because the calls
+// that release leases may still be using those.
+struct ReleaseScratch {
+  std::vector<Uuid> ids;
+  std::vector<std::string> names;
+  std::vector<std::string_view> views;
+};
+
 // Per-thread buffers the hot paths reuse, so a call allocates nothing once
 // warm. Engine calls never nest, so one set per thread is enough.
 struct CallScratch {
@@ -112,7 +116,7 @@ struct CallScratch {
   std::vector<std::string> owned_names;
   std::vector<LimitState*> found;
   std::vector<LimitState*> chosen;
-  std::vector<Uuid> ids;
+  ReleaseScratch release;
 };
 CallScratch& ThreadScratch();
 
@@ -134,11 +138,11 @@ Status WithLimit(SlotEngine::Impl& impl, const LimitKey& key, Fn&& fn) {
     return limit ? fn(*limit) : Status::kNotFound;
   }
   const Uuid& id = std::get<Uuid>(key);
+  std::string name;
   for (;;) {
-    std::optional<std::string> name = impl.NameOf(id);
-    if (!name) return Status::kNotFound;
-    ShardGuard guard(impl, *name);
-    LimitState* limit = impl.FindLocked(*name);
+    if (!impl.catalog.NameOf(id, &name)) return Status::kNotFound;
+    ShardGuard guard(impl, name);
+    LimitState* limit = impl.FindLocked(name);
     if (limit && limit->id() == id) return fn(*limit);
     // Renamed or deleted between the catalog read and the lock: look again.
   }

@@ -56,6 +56,11 @@ LimitState* SlotEngine::Impl::FindLocked(std::string_view name) {
   return it == limits.end() ? nullptr : &it->second;
 }
 
+LimitState& SlotEngine::Impl::InsertLocked(LimitShard::Map::node_type node) {
+  node.key() = node.mapped().name();
+  return ShardOf(node.key()).limits.insert(std::move(node)).position->second;
+}
+
 void SlotEngine::Impl::FindAllLocked(std::span<const std::string_view> names,
                                      std::vector<LimitState*>* found) {
   for (std::string_view name : names) {
@@ -63,39 +68,7 @@ void SlotEngine::Impl::FindAllLocked(std::span<const std::string_view> names,
   }
 }
 
-// ---- catalog ----------------------------------------------------------------
-
-std::optional<std::string> SlotEngine::Impl::NameOf(const Uuid& id) const {
-  std::shared_lock lock(catalog_mutex);
-  auto it = name_by_id.find(id);
-  if (it == name_by_id.end()) return std::nullopt;
-  return it->second;
-}
-
-void SlotEngine::Impl::CatalogAdd(const Uuid& id, const std::string& name) {
-  std::unique_lock lock(catalog_mutex);
-  name_by_id.emplace(id, name);
-  ordered_names.insert(name);
-}
-
-void SlotEngine::Impl::CatalogRemove(const Uuid& id, const std::string& name) {
-  std::unique_lock lock(catalog_mutex);
-  name_by_id.erase(id);
-  ordered_names.erase(name);
-}
-
-void SlotEngine::Impl::CatalogRename(const Uuid& id, const std::string& old_name,
-                                     const std::string& new_name) {
-  std::unique_lock lock(catalog_mutex);
-  name_by_id[id] = new_name;
-  ordered_names.erase(old_name);
-  ordered_names.insert(new_name);
-}
-
-size_t SlotEngine::LimitCount() const {
-  std::shared_lock lock(impl_->catalog_mutex);
-  return impl_->name_by_id.size();
-}
+size_t SlotEngine::LimitCount() const { return impl_->catalog.size(); }
 
 // ---- locking ----------------------------------------------------------------
 

@@ -5,11 +5,11 @@
 
 namespace slotd {
 
-Uuid SlotEngine::Impl::AddLease(std::span<LimitState* const> held, int64_t slots,
+void SlotEngine::Impl::AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
                                 const std::optional<Holder>& holder, TimePoint now,
                                 Micros duration) {
   Lease lease;
-  lease.id = NewRandomUuid();
+  lease.id = id;
   lease.limit_ids.reserve(held.size());
   for (LimitState* limit : held) {
     lease.limit_ids.push_back(limit->id());
@@ -19,9 +19,7 @@ Uuid SlotEngine::Impl::AddLease(std::span<LimitState* const> held, int64_t slots
   lease.holder = holder;
   lease.created_at = now;
   lease.expiration = now + duration;
-  Uuid id = lease.id;
   leases.Insert(std::move(lease));
-  return id;
 }
 
 void SlotEngine::Impl::ReleaseTakenLease(const Lease& lease, TimePoint released_at,
@@ -31,30 +29,32 @@ void SlotEngine::Impl::ReleaseTakenLease(const Lease& lease, TimePoint released_
   // A limit counts them only while the lease is still in its lease set (a
   // reset or delete may have taken it out first): that is what makes every
   // slot come back exactly once.
-  std::vector<Uuid> pending = lease.limit_ids;
+  ReleaseScratch& scratch = ThreadScratch().release;
+  std::vector<Uuid>& pending = scratch.ids;  // limits not yet given back to
+  pending.assign(lease.limit_ids.begin(), lease.limit_ids.end());
   while (!pending.empty()) {
-    std::vector<std::string> names;
-    std::vector<Uuid> resolved;
+    // Resolve ids to names; a deleted limit drops out.
+    if (scratch.names.size() < pending.size()) scratch.names.resize(pending.size());
+    size_t count = 0;
     for (const Uuid& id : pending) {
-      if (std::optional<std::string> name = NameOf(id)) {
-        names.push_back(std::move(*name));
-        resolved.push_back(id);
-      }
+      if (catalog.NameOf(id, &scratch.names[count])) pending[count++] = id;
     }
-    pending.clear();
-    std::vector<std::string_view> views(names.begin(), names.end());
-    ShardGuard guard(*this, views);
+    pending.resize(count);
+    scratch.views.assign(scratch.names.begin(), scratch.names.begin() + count);
+    ShardGuard guard(*this, scratch.views);
     TimePoint now = options.clock->Now();
-    for (size_t i = 0; i < names.size(); ++i) {
-      LimitState* limit = FindLocked(names[i]);
-      if (!limit || limit->id() != resolved[i]) {
-        pending.push_back(resolved[i]);  // renamed meanwhile: resolve again
+    size_t renamed = 0;
+    for (size_t i = 0; i < count; ++i) {
+      LimitState* limit = FindLocked(scratch.views[i]);
+      if (!limit || limit->id() != pending[i]) {
+        pending[renamed++] = pending[i];  // renamed meanwhile: resolve again
         continue;
       }
       if (limit->leases().erase(lease.id) == 0) continue;
       limit->GiveBackSlots(lease.slots, now);
       if (record_occupancy) limit->RecordOccupancy(occupancy, lease.slots, now, MaxWait(*limit));
     }
+    pending.resize(renamed);
   }
 }
 

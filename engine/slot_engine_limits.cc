@@ -33,10 +33,12 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
   auto& limits = impl_->ShardOf(spec.name).limits;
   if (limits.contains(spec.name)) return Status::kNameTaken;
   TimePoint now = Now();
-  Uuid id = NewRandomUuid();
-  auto [it, inserted] = limits.try_emplace(spec.name, id, spec, now);
-  impl_->CatalogAdd(id, spec.name);
-  it->second.FillSnapshot(now, impl_->MaxWait(it->second), out);
+  // Built in a map of its own, then moved in re-keyed by its stored name.
+  LimitShard::Map staging;
+  auto built = staging.try_emplace(spec.name, NewRandomUuid(), spec, now).first;
+  LimitState& limit = impl_->InsertLocked(staging.extract(built));
+  impl_->catalog.Add(limit);
+  limit.FillSnapshot(now, impl_->MaxWait(limit), out);
   return Status::kOk;
 }
 
@@ -52,18 +54,7 @@ Status SlotEngine::ReadLimit(const LimitKey& key, LimitSnapshot* out, bool with_
 void SlotEngine::ListLimits(std::string_view prefix, size_t offset, size_t max_count,
                             std::vector<LimitSnapshot>* out, bool with_holders) {
   std::vector<std::string>& names = ThreadScratch().owned_names;
-  names.clear();
-  {
-    std::shared_lock lock(impl_->catalog_mutex);
-    auto it = impl_->ordered_names.lower_bound(prefix);
-    for (; it != impl_->ordered_names.end() && it->starts_with(prefix) && offset > 0; ++it) {
-      --offset;
-    }
-    for (; it != impl_->ordered_names.end() && it->starts_with(prefix) && names.size() < max_count;
-         ++it) {
-      names.push_back(*it);
-    }
-  }
+  impl_->catalog.ListNames(prefix, offset, max_count, &names);
   out->clear();
   for (const std::string& name : names) {
     LimitSnapshot snapshot;
@@ -76,30 +67,31 @@ void SlotEngine::ListLimits(std::string_view prefix, size_t offset, size_t max_c
 Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
   if (Status status = ValidatePatch(patch); status != Status::kOk) return status;
   const Uuid* id = std::get_if<Uuid>(&key);
+  std::string old_name;
   for (;;) {
-    std::optional<std::string> old_name =
-        id ? impl_->NameOf(*id) : std::string(std::get<std::string_view>(key));
-    if (!old_name) return Status::kNotFound;
-    std::string_view new_name = patch.name ? std::string_view(*patch.name) : *old_name;
-    const std::string_view both[] = {*old_name, new_name};
+    if (!id) {
+      old_name = std::get<std::string_view>(key);
+    } else if (!impl_->catalog.NameOf(*id, &old_name)) {
+      return Status::kNotFound;
+    }
+    std::string_view new_name = patch.name ? std::string_view(*patch.name) : old_name;
+    const std::string_view both[] = {old_name, new_name};
     ShardGuard guard(*impl_, both);
-    LimitState* limit = impl_->FindLocked(*old_name);
+    LimitState* limit = impl_->FindLocked(old_name);
     if (!limit) {
       if (!id) return Status::kNotFound;
       continue;  // renamed or deleted since the catalog read: look again
     }
     if (id && limit->id() != *id) continue;
-    bool renaming = new_name != *old_name;
+    bool renaming = new_name != old_name;
     if (renaming && impl_->FindLocked(new_name)) return Status::kNameTaken;
     TimePoint now = Now();
     limit->ApplyPatch(patch, now, impl_->MaxWait(*limit));
     if (renaming) {
-      Uuid limit_id = limit->id();
-      auto node = impl_->ShardOf(*old_name).limits.extract(*old_name);
-      node.key() = std::string(new_name);
-      node.mapped().Rename(std::string(new_name), now, impl_->MaxWait(node.mapped()));
-      impl_->ShardOf(new_name).limits.insert(std::move(node));
-      impl_->CatalogRename(limit_id, *old_name, std::string(new_name));
+      auto node = impl_->ShardOf(old_name).limits.extract(old_name);
+      impl_->catalog.Rename(node.mapped(), std::string(new_name), now,
+                            impl_->MaxWait(node.mapped()));
+      impl_->InsertLocked(std::move(node));
     }
     return Status::kOk;
   }
@@ -108,10 +100,9 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
 Status SlotEngine::DeleteLimit(const LimitKey& key) {
   return WithLimit(*impl_, key, [&](LimitState& limit) {
     for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
-    Uuid id = limit.id();
-    std::string name = limit.name();
-    impl_->ShardOf(name).limits.erase(name);
-    impl_->CatalogRemove(id, name);
+    impl_->catalog.Remove(limit);
+    auto& limits = impl_->ShardOf(limit.name()).limits;
+    limits.erase(limits.find(limit.name()));  // frees `limit`
     return Status::kOk;
   });
 }

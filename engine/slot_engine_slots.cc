@@ -21,6 +21,7 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
   if (request.lease && request.lease->duration.count() <= 0) return Status::kInvalidValue;
   CallScratch& scratch = ThreadScratch();
   UniqueNames(request.names, &scratch.names);
+  const Uuid lease_id = request.lease ? NewRandomUuid() : Uuid{};
   ShardGuard guard(*impl_, scratch.names);
   TimePoint now = Now();
 
@@ -65,8 +66,9 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
 
   for (LimitState* limit : active) limit->TakeSlots(request.slots, now, impl_->MaxWait(*limit));
   if (request.lease) {
-    out->lease_id = impl_->AddLease(active, request.slots, request.lease->holder, now,
-                                    request.lease->duration);
+    impl_->AddLease(lease_id, active, request.slots, request.lease->holder, now,
+                    request.lease->duration);
+    out->lease_id = lease_id;
   }
   CollectRefs(found, &out->limits);
   return Status::kOk;

@@ -58,6 +58,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
                                       TagIncrementOutcome* out) {
   CallScratch& scratch = ThreadScratch();
   PrefixTags(tags, scratch);
+  const Uuid lease_id = NewRandomUuid();
   ShardGuard guard(*impl_, scratch.names);
   TimePoint now = Now();
   scratch.found.clear();
@@ -83,7 +84,8 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
   }
   if (!to_take.empty()) {
     for (LimitState* limit : to_take) limit->TakeSlots(1, now, impl_->MaxWait(*limit));
-    impl_->AddLease(to_take, 1, Holder{HolderType::kTaskRun, task_run}, now, kV1LeaseDuration);
+    impl_->AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now,
+                    kV1LeaseDuration);
   }
   out->limits.clear();
   for (LimitState* limit : scratch.found) {
@@ -137,7 +139,8 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};
     for (const Uuid& run : holders) {
-      impl_->AddLease(held, 1, Holder{HolderType::kTaskRun, run}, now, kV1LeaseDuration);
+      impl_->AddLease(NewRandomUuid(), held, 1, Holder{HolderType::kTaskRun, run}, now,
+                      kV1LeaseDuration);
     }
     return Status::kOk;
   });
