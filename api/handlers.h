@@ -58,9 +58,11 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 std::string RequestBodyJson(Body body);
 // The 422 for `errors` on this request.
 void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors, ApiResponse* out);
-// An engine status the handler did not expect (its validation should have
-// ruled it out): 500 naming the status, so the mismatch is visible.
-void RespondUnexpected(Status status, ApiResponse* out);
+// An engine status the handler has no answer of its own for: a cap refusal
+// (503; any call that creates a limit or a lease can meet one), else a status
+// its validation should have ruled out (500 naming it, so the mismatch is
+// visible).
+void RespondOtherStatus(Status status, ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
 // The 422 of a filter body whose limit is out of range.

@@ -11,9 +11,20 @@ void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& error
   RespondInvalid(out, errors, RequestBodyJson(in.body));
 }
 
-void RespondUnexpected(Status status, ApiResponse* out) {
-  RespondDetail(out, 500, std::string("Internal Server Error: engine answered ") +
-                              StatusName(status));
+void RespondOtherStatus(Status status, ApiResponse* out) {
+  switch (status) {
+    case Status::kTooManyLimits:
+      return RespondDetail(out, 503,
+                           "Too many concurrency limits: this server's --max-limits is reached. "
+                           "Delete a limit first.");
+    case Status::kTooManyLeases:
+      return RespondDetail(out, 503,
+                           "Too many concurrency leases: this server's --max-leases is reached. "
+                           "Release a lease or wait for one to expire.");
+    default:
+      return RespondDetail(out, 500, std::string("Internal Server Error: engine answered ") +
+                                         StatusName(status));
+  }
 }
 
 void RespondNameTaken(ApiResponse* out) {

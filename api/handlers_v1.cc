@@ -22,7 +22,7 @@ void RespondLimit(const LimitSnapshot& limit, ApiResponse* out) {
 void RespondDeleted(Status status, ApiResponse* out) {
   if (status == Status::kOk) return RespondNull(out);
   if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
-  RespondUnexpected(status, out);
+  RespondOtherStatus(status, out);
 }
 
 }  // namespace
@@ -37,7 +37,7 @@ void HandleV1Create(const HandlerInput& in, ApiResponse* out) {
   bool created = false;
   const Status status =
       in.context.engine->UpsertTagLimit(request.tag, request.concurrency_limit, &limit, &created);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   RespondLimit(limit, out);
   // Prefect's OpenAPI lists only 200, but its server answers 201 for a new limit.
   out->status = created ? 201 : 200;
@@ -50,7 +50,7 @@ void HandleV1ReadById(const HandlerInput& in, ApiResponse* out) {
   if (IsMissing(status) || (status == Status::kOk && !limit.name.starts_with(kTagPrefix))) {
     return RespondDetail(out, 404, kNotFound);
   }
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   RespondLimit(limit, out);
 }
 
@@ -60,7 +60,7 @@ void HandleV1ReadByTag(const HandlerInput& in, ApiResponse* out) {
   const Status status =
       in.context.engine->ReadLimit(std::string_view(name), &limit, /*with_holders=*/true);
   if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   RespondLimit(limit, out);
 }
 
@@ -120,7 +120,7 @@ void HandleV1Increment(const HandlerInput& in, ApiResponse* out) {
       out->retry_after = PythonFloat(outcome.retry_after_seconds);
       return;
     default:
-      return RespondUnexpected(status, out);
+      return RespondOtherStatus(status, out);
   }
 }
 
@@ -131,7 +131,7 @@ void HandleV1Decrement(const HandlerInput& in, ApiResponse* out) {
   std::vector<LimitRef> limits;
   const Status status =
       in.context.engine->DecrementByTaskRun(request.names, request.task_run_id, &limits);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body = MinimalLimitListJson(limits);
 }

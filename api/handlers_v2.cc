@@ -64,7 +64,7 @@ void Acquire(const HandlerInput& in, bool with_lease, ApiResponse* out) {
       out->retry_after = PythonFloat(outcome.retry_after_seconds);
       return;
     default:
-      return RespondUnexpected(status, out);
+      return RespondOtherStatus(status, out);
   }
 }
 
@@ -77,7 +77,7 @@ void HandleV2Create(const HandlerInput& in, ApiResponse* out) {
   LimitSnapshot limit;
   const Status status = in.context.engine->CreateLimit(spec, &limit);
   if (status == Status::kNameTaken) return RespondNameTaken(out);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 201;
   out->body = LimitV2Json(limit);
 }
@@ -86,7 +86,7 @@ void HandleV2Read(const HandlerInput& in, ApiResponse* out) {
   LimitSnapshot limit;
   const Status status = in.context.engine->ReadLimit(KeyOf(in.match.param), &limit);
   if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body = GlobalLimitJson(limit);
 }
@@ -113,14 +113,14 @@ void HandleV2Update(const HandlerInput& in, ApiResponse* out) {
   if (status == Status::kOk) return RespondNoContent(out);
   if (status == Status::kNameTaken) return RespondNameTaken(out);
   if (status == Status::kNotFound) return RespondDetail(out, 404, kNotFound);
-  RespondUnexpected(status, out);
+  RespondOtherStatus(status, out);
 }
 
 void HandleV2Delete(const HandlerInput& in, ApiResponse* out) {
   const Status status = in.context.engine->DeleteLimit(KeyOf(in.match.param));
   if (status == Status::kOk) return RespondNoContent(out);
   if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
-  RespondUnexpected(status, out);
+  RespondOtherStatus(status, out);
 }
 
 void HandleV2Increment(const HandlerInput& in, ApiResponse* out) { Acquire(in, false, out); }
@@ -139,7 +139,7 @@ void HandleV2Decrement(const HandlerInput& in, ApiResponse* out) {
   release.occupancy_seconds = request.occupancy_seconds;
   std::vector<LimitRef> limits;
   const Status status = in.context.engine->Release(release, &limits);
-  if (status != Status::kOk) return RespondUnexpected(status, out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body = MinimalLimitListJson(limits);
 }
@@ -175,7 +175,7 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out) {
   if (status == Status::kLeaseNotFound) {
     return RespondDetail(out, 410, "Lease not found - it may have expired or been revoked");
   }
-  RespondUnexpected(status, out);
+  RespondOtherStatus(status, out);
 }
 
 }  // namespace slotd::api

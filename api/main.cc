@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   slotd::EngineOptions engine_options;
   engine_options.tag_wait_seconds = options.tag_wait_seconds;
   engine_options.max_slot_wait_seconds = options.max_slot_wait_seconds;
+  engine_options.max_limits = options.max_limits;
+  engine_options.max_leases = options.max_leases;
   slotd::SlotEngine engine(engine_options);
   slotd::api::ApiContext context;
   context.engine = &engine;

@@ -87,6 +87,20 @@ const Setting kSettings[] = {
        o->threads = static_cast<size_t>(threads);
        return true;
      }},
+    {"--max-limits", {},
+     [](std::string_view v, Options* o) {
+       int64_t count = 0;
+       if (!ParseInt(v, 1, INT64_MAX, &count)) return false;
+       o->max_limits = static_cast<size_t>(count);
+       return true;
+     }},
+    {"--max-leases", {},
+     [](std::string_view v, Options* o) {
+       int64_t count = 0;
+       if (!ParseInt(v, 1, INT64_MAX, &count)) return false;
+       o->max_leases = static_cast<size_t>(count);
+       return true;
+     }},
     {"--request-timeout-seconds", {},
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, false, &o->request_timeout_seconds);
@@ -199,6 +213,12 @@ Options (flags override the environment variables named in brackets):
   --threads N                most connections served at once (default 1024);
                              one more is answered 503 {"detail": "Too many
                              connections"} with Retry-After: 1, and closed
+  --max-limits N             most limits that may exist (default 1000000,
+                             about 400 MB); creating one more is answered
+                             503 {"detail": "Too many concurrency limits..."}
+  --max-leases N             most leases (v2 leases and v1 task-run slots)
+                             that may exist (default 4000000, about 1 GB);
+                             a call that needs one more is answered 503
   --request-timeout-seconds S  time a request may take from its first byte
                              to the last byte of its answer, however slowly
                              it trickles in; then the connection is closed

@@ -21,6 +21,8 @@ struct Options {
   double lease_sweep_seconds = 1;
   size_t max_body_bytes = 1 << 20;
   size_t threads = 1024;  // connections served at once
+  size_t max_limits = 1'000'000;  // about 400 MB of limits
+  size_t max_leases = 4'000'000;  // about 1 GB of leases
   double request_timeout_seconds = 30;
   bool quiet = false;
   std::optional<std::string> auth_string;       // environment only

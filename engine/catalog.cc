@@ -2,12 +2,14 @@
 
 namespace slotd {
 
-void Catalog::Add(const LimitState& limit) {
+bool Catalog::Add(const LimitState& limit) {
   IdShard& shard = ShardFor(limit.id());
   std::lock_guard id_lock(shard.mutex);
   std::unique_lock ordered_lock(ordered_mutex_);
+  if (ordered_.size() >= max_limits_) return false;
   shard.names.emplace(limit.id(), &limit.name());
   ordered_.insert(limit.name());
+  return true;
 }
 
 void Catalog::Remove(const LimitState& limit) {

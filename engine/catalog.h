@@ -29,9 +29,12 @@ namespace slotd {
 
 class Catalog {
  public:
+  explicit Catalog(size_t max_limits) : max_limits_(max_limits) {}
+
   // Indexes `limit` (the caller holds its shard lock; the LimitState must
-  // stay at its address until Remove).
-  void Add(const LimitState& limit);
+  // stay at its address until Remove). False, indexing nothing, if the
+  // catalog already holds max_limits limits.
+  bool Add(const LimitState& limit);
   // Drops `limit` from both indexes; call before freeing it.
   void Remove(const LimitState& limit);
   // Renames `limit` (see LimitState::Rename) and re-indexes it.
@@ -53,6 +56,7 @@ class Catalog {
   };
   IdShard& ShardFor(const Uuid& id) const { return id_shards_[UuidHash{}(id) % kIdShards]; }
 
+  const size_t max_limits_;
   mutable std::array<IdShard, kIdShards> id_shards_;
   mutable std::shared_mutex ordered_mutex_;
   std::set<std::string_view> ordered_;  // guarded by ordered_mutex_

@@ -4,10 +4,20 @@
 
 namespace slotd {
 
-LeaseTable::LeaseTable(size_t shard_count) {
+LeaseTable::LeaseTable(size_t shard_count, size_t max_leases) : max_leases_(max_leases) {
   shards_.reserve(shard_count);
   for (size_t i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>());
 }
+
+bool LeaseTable::TryReserve(size_t count) {
+  size_t current = reserved_.load(std::memory_order_relaxed);
+  do {
+    if (current > max_leases_ || count > max_leases_ - current) return false;
+  } while (!reserved_.compare_exchange_weak(current, current + count, std::memory_order_relaxed));
+  return true;
+}
+
+void LeaseTable::Unreserve(size_t count) { reserved_.fetch_sub(count, std::memory_order_relaxed); }
 
 LeaseTable::Shard& LeaseTable::ShardFor(const Uuid& id) const {
   // The hash uses the first eight bytes; pick the shard from the last eight
@@ -22,7 +32,11 @@ void LeaseTable::Insert(Lease lease) {
   std::lock_guard lock(shard.mutex);
   Uuid id = lease.id;
   auto [it, inserted] = shard.entries.try_emplace(id, Entry{std::move(lease), 0});
-  if (inserted) HeapPush(shard, &it->second);
+  if (inserted) {
+    HeapPush(shard, &it->second);
+  } else {
+    Unreserve(1);
+  }
 }
 
 std::optional<Lease> LeaseTable::Take(const Uuid& id) {
@@ -33,6 +47,7 @@ std::optional<Lease> LeaseTable::Take(const Uuid& id) {
   HeapRemove(shard, &it->second);
   Lease lease = std::move(it->second.lease);
   shard.entries.erase(it);
+  Unreserve(1);
   return lease;
 }
 
@@ -71,6 +86,7 @@ void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool eras
   if (erase_if_empty && it->second.lease.limit_ids.empty()) {
     HeapRemove(shard, &it->second);
     shard.entries.erase(it);
+    Unreserve(1);
   }
 }
 
@@ -87,6 +103,7 @@ std::vector<Lease> LeaseTable::TakeExpired(TimePoint now) {
       shard.entries.erase(id);
     }
   }
+  Unreserve(expired.size());
   return expired;
 }
 

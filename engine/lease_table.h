@@ -8,6 +8,7 @@
 // the other way round; no LeaseTable call takes a limit lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -30,8 +31,16 @@ struct Lease {
 
 class LeaseTable {
  public:
-  explicit LeaseTable(size_t shard_count);
+  // At most `max_leases` leases exist (or are reserved) at once.
+  LeaseTable(size_t shard_count, size_t max_leases);
 
+  // Reserves room for `count` new leases; false (nothing reserved) if that
+  // would pass the maximum. Each Insert uses one reservation; Unreserve gives
+  // back the ones a call ends up not using.
+  bool TryReserve(size_t count);
+  void Unreserve(size_t count);
+
+  // Inserts a lease reserved by TryReserve.
   void Insert(Lease lease);
 
   // Removes the lease and returns it; nullopt if unknown.
@@ -74,6 +83,8 @@ class LeaseTable {
   static void SiftDown(Shard& shard, size_t index);
 
   std::vector<std::unique_ptr<Shard>> shards_;
+  const size_t max_leases_;
+  std::atomic<size_t> reserved_{0};  // leases in the table plus reservations
 };
 
 }  // namespace slotd

@@ -19,6 +19,8 @@ const char* StatusName(Status status) {
     case Status::kLocked: return "Locked";
     case Status::kZeroLimit: return "ZeroLimit";
     case Status::kLeaseNotFound: return "LeaseNotFound";
+    case Status::kTooManyLimits: return "TooManyLimits";
+    case Status::kTooManyLeases: return "TooManyLeases";
   }
   return "Unknown";
 }
@@ -45,7 +47,9 @@ SlotEngine::SlotEngine(EngineOptions options)
 SlotEngine::~SlotEngine() { StopSweeper(); }
 
 SlotEngine::Impl::Impl(const EngineOptions& engine_options)
-    : options(engine_options), leases(engine_options.lease_shards) {
+    : options(engine_options),
+      leases(engine_options.lease_shards, engine_options.max_leases),
+      catalog(engine_options.max_limits) {
   shards.reserve(options.limit_shards);
   for (size_t i = 0; i < options.limit_shards; ++i) shards.push_back(std::make_unique<LimitShard>());
 }

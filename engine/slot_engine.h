@@ -40,6 +40,8 @@ enum class Status {
   kLocked,                // not enough free slots (nothing was taken)
   kZeroLimit,             // v1 increment on a limit of 0 (would deadlock)
   kLeaseNotFound,         // unknown, released or expired lease
+  kTooManyLimits,         // creating would pass EngineOptions::max_limits
+  kTooManyLeases,         // a new lease would pass EngineOptions::max_leases
 };
 
 const char* StatusName(Status status);
@@ -169,6 +171,11 @@ struct EngineOptions {
   size_t lease_shards = 64;
   double tag_wait_seconds = 10;        // max_wait of tag: limits, v1 Retry-After
   double max_slot_wait_seconds = 30;   // max_wait of other limits
+  // Caps on how many limits and leases exist at once, so clients cannot grow
+  // the process without bound. A call that would pass one changes nothing
+  // and answers kTooManyLimits or kTooManyLeases.
+  size_t max_limits = SIZE_MAX;
+  size_t max_leases = SIZE_MAX;
   std::shared_ptr<const TimeSource> clock;  // default: SystemTimeSource
   std::shared_ptr<RandomSource> random;     // default: ThreadLocalRandomSource
 };
@@ -189,7 +196,7 @@ class SlotEngine {
   // ---- limits -------------------------------------------------------------
 
   // Creates a limit. kInvalidName, kInvalidValue (negative count, bad decay),
-  // kNameTaken. On kOk *out holds the new limit.
+  // kNameTaken, kTooManyLimits. On kOk *out holds the new limit.
   Status CreateLimit(const NewLimit& spec, LimitSnapshot* out);
 
   // Reads one limit. kNotFound. With_holders fills task_run_holders.
@@ -216,8 +223,9 @@ class SlotEngine {
 
   // The spec's "Acquiring": unknown names ignored, inactive limits listed but
   // untouched; kSlotsExceedLimit, kNoDecayForRateLimit, kLocked (denial
-  // recorded on every active named limit), kOk. kInvalidValue if slots is
-  // not in [1, kMaxSlotCount].
+  // recorded on every active named limit), kTooManyLeases (a lease was asked
+  // for; nothing recorded), kOk. kInvalidValue if slots is not in
+  // [1, kMaxSlotCount].
   Status Acquire(const AcquireRequest& request, AcquireOutcome* out);
 
   // Takes `slots` off every active named limit (floored at 0 after decay) and
@@ -253,14 +261,14 @@ class SlotEngine {
   // ---- v1 tag limits (names are bare tags; the limit is "tag:<tag>") --------
 
   // Creates tag:<tag> with `limit`, or sets the limit of the existing one.
-  // *created says which. kInvalidName, kInvalidValue.
+  // *created says which. kInvalidName, kInvalidValue, kTooManyLimits.
   Status UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out, bool* created);
 
   // One slot on every active named tag limit for `task_run`, held by one lease
   // of kV1LeaseDuration; limits the run already holds (an unexpired lease with
   // holder task_run/task_run) are not taken again. kZeroLimit if any named
   // limit (active or not) has limit 0; kLocked if one is full (no denial
-  // recorded); kOk.
+  // recorded); kTooManyLeases; kOk.
   Status IncrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                             TagIncrementOutcome* out);
 
@@ -273,7 +281,8 @@ class SlotEngine {
   // Takes the limit out of every lease holding it (a lease left holding
   // nothing is revoked; one that holds other limits keeps them), then gives one slot to a
   // new kV1LeaseDuration lease per distinct override id (holder task_run), so
-  // active_slots becomes exactly the number of distinct ids. kNotFound.
+  // active_slots becomes exactly the number of distinct ids. kNotFound;
+  // kTooManyLeases (nothing changed) if the new leases would not fit.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
 
   // The internals (engine/engine_impl.h); named here only so the engine's own

@@ -33,11 +33,12 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
   auto& limits = impl_->ShardOf(spec.name).limits;
   if (limits.contains(spec.name)) return Status::kNameTaken;
   TimePoint now = Now();
-  // Built in a map of its own, then moved in re-keyed by its stored name.
+  // Built in a map of its own (so the catalog can refuse it), then moved in
+  // re-keyed by its stored name.
   LimitShard::Map staging;
   auto built = staging.try_emplace(spec.name, NewRandomUuid(), spec, now).first;
+  if (!impl_->catalog.Add(built->second)) return Status::kTooManyLimits;
   LimitState& limit = impl_->InsertLocked(staging.extract(built));
-  impl_->catalog.Add(limit);
   limit.FillSnapshot(now, impl_->MaxWait(limit), out);
   return Status::kOk;
 }

@@ -64,6 +64,7 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
     return Status::kLocked;
   }
 
+  if (request.lease && !impl_->leases.TryReserve(1)) return Status::kTooManyLeases;
   for (LimitState* limit : active) limit->TakeSlots(request.slots, now, impl_->MaxWait(*limit));
   if (request.lease) {
     impl_->AddLease(lease_id, active, request.slots, request.lease->holder, now,

@@ -83,6 +83,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
     }
   }
   if (!to_take.empty()) {
+    if (!impl_->leases.TryReserve(1)) return Status::kTooManyLeases;
     for (LimitState* limit : to_take) limit->TakeSlots(1, now, impl_->MaxWait(*limit));
     impl_->AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now,
                     kV1LeaseDuration);
@@ -130,6 +131,8 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
   std::sort(holders.begin(), holders.end());
   holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
   return WithLimit(*impl_, std::string_view(name), [&](LimitState& limit) {
+    // Reserved before the old leases go, so a refusal changes nothing.
+    if (!impl_->leases.TryReserve(holders.size())) return Status::kTooManyLeases;
     TimePoint now = Now();
     // As Prefect revokes them: a lease that held only this limit goes.
     for (const auto& entry : limit.leases()) {

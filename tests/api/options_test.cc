@@ -40,6 +40,8 @@ TEST_CASE("defaults match a stock Prefect server", "[options]") {
   CHECK(parse.options.max_slot_wait_seconds == 30);
   CHECK(parse.options.lease_sweep_seconds == 1);
   CHECK(parse.options.max_body_bytes == 1 << 20);
+  CHECK(parse.options.max_limits == 1'000'000);
+  CHECK(parse.options.max_leases == 4'000'000);
   CHECK_FALSE(parse.options.quiet);
   CHECK_FALSE(parse.options.auth_string.has_value());
 }
@@ -48,7 +50,8 @@ TEST_CASE("flags set every option, with a space or an equals sign", "[options]")
   const Parse parse = Run({"--host", "0.0.0.0", "--port=0", "--prefect-version", "3.9.0",
                            "--tag-wait-seconds", "2.5", "--max-slot-wait-seconds=7",
                            "--lease-sweep-seconds", "0.25", "--max-body-bytes", "128",
-                           "--threads", "64", "--quiet"});
+                           "--threads", "64", "--max-limits=10", "--max-leases", "20",
+                           "--quiet"});
   REQUIRE(parse.outcome == OptionsOutcome::kRun);
   CHECK(parse.options.host == "0.0.0.0");
   CHECK(parse.options.port == 0);
@@ -58,6 +61,8 @@ TEST_CASE("flags set every option, with a space or an equals sign", "[options]")
   CHECK(parse.options.lease_sweep_seconds == 0.25);
   CHECK(parse.options.max_body_bytes == 128);
   CHECK(parse.options.threads == 64);
+  CHECK(parse.options.max_limits == 10);
+  CHECK(parse.options.max_leases == 20);
   CHECK(parse.options.quiet);
 }
 
@@ -94,7 +99,8 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
   for (std::vector<const char*> args : std::vector<std::vector<const char*>>{
            {"--port", "70000"}, {"--port", "x"}, {"--bogus"}, {"--port"},
            {"--lease-sweep-seconds", "0"}, {"--tag-wait-seconds", "-1"},
-           {"--max-body-bytes", "0"}, {"--threads", "0"}}) {
+           {"--max-body-bytes", "0"}, {"--threads", "0"}, {"--max-limits", "0"},
+           {"--max-leases", "-5"}, {"--max-leases", "1e6"}}) {
     const Parse parse = Run(args);
     INFO(args[0]);
     CHECK(parse.outcome == OptionsOutcome::kError);
@@ -111,5 +117,16 @@ TEST_CASE("--help asks for the help text, which names the environment variables"
                            "PREFECT_SERVER_API_AUTH_STRING",
                            "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
     CHECK(help.find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("loopback hosts are 127.0.0.0/8, ::1 and localhost", "[options]") {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"}) {
+    INFO(host);
+    CHECK(IsLoopbackHost(host));
+  }
+  for (const char* host : {"0.0.0.0", "::", "192.168.1.10", "example.com", "128.0.0.1", ""}) {
+    INFO(host);
+    CHECK_FALSE(IsLoopbackHost(host));
   }
 }

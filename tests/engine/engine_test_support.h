@@ -71,6 +71,8 @@ struct TestOptions {
   double max_slot_wait_seconds = 30;
   size_t limit_shards = 32;
   size_t lease_shards = 64;
+  size_t max_limits = SIZE_MAX;
+  size_t max_leases = SIZE_MAX;
   std::shared_ptr<RandomSource> random;  // overrides `uniform` when set
 };
 
@@ -166,6 +168,8 @@ class TestEngine {
     EngineOptions out;
     out.limit_shards = options.limit_shards;
     out.lease_shards = options.lease_shards;
+    out.max_limits = options.max_limits;
+    out.max_leases = options.max_leases;
     out.tag_wait_seconds = options.tag_wait_seconds;
     out.max_slot_wait_seconds = options.max_slot_wait_seconds;
     out.clock = std::move(clock);
