@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "api/deadline_stream.h"
+#include "api/request_framing.h"
 
 namespace slotd::api {
 namespace {
@@ -16,6 +19,9 @@ using Clock = std::chrono::steady_clock;
 // Set by CloseAfterThisAnswer: a connection is served on one thread from its
 // first request to its last, so a thread-local flag reaches the loop below.
 thread_local bool t_close_after_answer = false;
+// The stream of the connection this thread serves, for the pre-routing
+// handler to end its request's head.
+thread_local DeadlineStream* t_stream = nullptr;
 
 // How often an idle connection looks whether the server is stopping.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
@@ -51,6 +57,22 @@ void DrainBeforeClose(socket_t sock, std::chrono::milliseconds budget) {
   }
 }
 
+std::string ErrorAnswer(std::string_view status_line, std::string_view detail) {
+  const std::string body = "{\"detail\":\"" + std::string(detail) + "\"}";
+  return "HTTP/1.1 " + std::string(status_line) +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// The answer to a head that overflowed kMaxHeadBytes, as httplib answers a
+// request line too long and request_framing.h a header block too large.
+const std::string& HeadTooLargeAnswer(DeadlineStream::HeadOverflow overflow) {
+  static const std::string uri_too_long = ErrorAnswer("414 URI Too Long", "URI Too Long");
+  static const std::string fields_too_large =
+      ErrorAnswer("431 Request Header Fields Too Large", "Request Header Fields Too Large");
+  return overflow == DeadlineStream::HeadOverflow::kRequestLine ? uri_too_long : fields_too_large;
+}
+
 // Answers 503 without reading the request; never blocks for long.
 void Reject(socket_t sock) {
   const std::string& answer = TooManyConnectionsAnswer();
@@ -59,6 +81,20 @@ void Reject(socket_t sock) {
 }
 
 }  // namespace
+
+BoundedServer::BoundedServer(ConnectionBounds bounds) : bounds_(bounds) {
+  set_pre_routing_handler(
+      [](const httplib::Request&, httplib::Response&) { return HandlerResponse::Unhandled; });
+}
+
+BoundedServer& BoundedServer::set_pre_routing_handler(HandlerWithResponse handler) {
+  httplib::Server::set_pre_routing_handler(
+      [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+        t_stream->EndHead();
+        return handler(req, res);
+      });
+  return *this;
+}
 
 void BoundedServer::CloseAfterThisAnswer() { t_close_after_answer = true; }
 
@@ -83,15 +119,23 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
 }
 
 void BoundedServer::ServeRequests(DeadlineStream& stream) {
+  t_stream = &stream;
   for (size_t left = keep_alive_max_count_; left > 0 && WaitForNextRequest(stream); --left) {
     stream.set_deadline(Clock::now() + bounds_.request_timeout);
+    stream.BeginHead(kMaxHeadBytes);
     bool connection_closed = false;
     t_close_after_answer = false;
-    if (!process_request(stream, left == 1, connection_closed, nullptr) || connection_closed ||
-        t_close_after_answer) {
-      return;
+    const bool served = process_request(stream, left == 1, connection_closed, nullptr);
+    if (const auto overflow = stream.TakeHeadOverflow();
+        overflow != DeadlineStream::HeadOverflow::kNone) {
+      const std::string& answer = HeadTooLargeAnswer(overflow);
+      stream.write(answer.data(), answer.size());
+      t_close_after_answer = true;  // the rest of the head is still coming
+      break;
     }
+    if (!served || connection_closed || t_close_after_answer) break;
   }
+  t_stream = nullptr;
 }
 
 // Waits, up to the idle timeout, for the first byte of another request;

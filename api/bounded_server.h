@@ -7,6 +7,13 @@
 // - Each request, from its first byte to the last byte of its answer, must
 //   fit in `request_timeout` (see DeadlineStream); a connection idle between
 //   requests is closed after `idle_timeout`.
+// - A request head is read up to kMaxHeadBytes (api/request_framing.h): one
+//   that has not ended by then is answered 414 {"detail": "URI Too Long"}
+//   (still in its request line) or 431 {"detail": "Request Header Fields Too
+//   Large"}, with `Connection: close`, and the connection closes. httplib
+//   itself would buffer all of it until the deadline. (The answer is
+//   written here, not by httplib: its logger sees the request line case not
+//   at all, and the header case as the 400 it tried to send.)
 // - With `tls` set, connections speak HTTPS (the handshake is under the
 //   request deadline too).
 #pragma once
@@ -31,7 +38,14 @@ struct ConnectionBounds {
 
 class BoundedServer final : public httplib::Server {
  public:
-  explicit BoundedServer(ConnectionBounds bounds) : bounds_(bounds) {}
+  explicit BoundedServer(ConnectionBounds bounds);
+
+  // httplib runs the pre-routing handler once a request's head is read,
+  // before its body: there the head's byte bound ends. This setter hides
+  // httplib::Server's (which is not virtual) and wraps `handler` to end it
+  // first; set the handler through a BoundedServer, not a reference to its
+  // base, or bodies longer than the head bound would be refused.
+  BoundedServer& set_pre_routing_handler(HandlerWithResponse handler);
 
   // Called from a handler: the connection it serves closes once this answer
   // is written (for a request whose body was left unread).

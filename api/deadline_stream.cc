@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 namespace slotd::api {
 namespace {
@@ -101,7 +102,25 @@ ssize_t DeadlineStream::Fill() {
   }
 }
 
+void DeadlineStream::BeginHead(size_t max_bytes) {
+  in_head_ = true;
+  head_bytes_left_ = max_bytes;
+  request_line_read_ = false;
+  overflow_ = HeadOverflow::kNone;
+}
+
+DeadlineStream::HeadOverflow DeadlineStream::TakeHeadOverflow() {
+  const HeadOverflow overflow = overflow_;
+  overflow_ = HeadOverflow::kNone;
+  return overflow;
+}
+
 ssize_t DeadlineStream::read(char* ptr, size_t size) {
+  if (overflow_ != HeadOverflow::kNone) return -1;
+  if (in_head_ && head_bytes_left_ == 0) {
+    overflow_ = request_line_read_ ? HeadOverflow::kHeaderFields : HeadOverflow::kRequestLine;
+    return -1;
+  }
   // httplib reads request lines a byte at a time; the buffer keeps that to
   // one system call per few kilobytes.
   if (buffer_begin_ == buffer_end_) {
@@ -110,13 +129,21 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
     buffer_begin_ = 0;
     buffer_end_ = static_cast<size_t>(filled);
   }
-  const size_t n = std::min(size, buffer_end_ - buffer_begin_);
+  size_t n = std::min(size, buffer_end_ - buffer_begin_);
+  if (in_head_) {
+    n = std::min(n, head_bytes_left_);
+    head_bytes_left_ -= n;
+    if (!request_line_read_ && std::memchr(buffer_.data() + buffer_begin_, '\n', n) != nullptr) {
+      request_line_read_ = true;
+    }
+  }
   std::copy_n(buffer_.data() + buffer_begin_, n, ptr);
   buffer_begin_ += n;
   return static_cast<ssize_t>(n);
 }
 
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
+  if (overflow_ != HeadOverflow::kNone) return -1;
   const int chunk = static_cast<int>(std::min<size_t>(size, 1 << 30));
   while (true) {
     const Attempt attempt = ssl_ != nullptr

@@ -7,6 +7,11 @@
 // connection closes. The socket is non-blocking; a TLS session, when there
 // is one, runs over it the same way (a handshake trickled a byte at a time
 // is bounded too).
+//
+// It also bounds a request's head in bytes: httplib buffers a request line or
+// header line however long it is, and keeps every header line, before it
+// looks at their size; cut off here, a head that never ends costs a few
+// kilobytes instead of all it sends before the deadline.
 #pragma once
 
 #include <httplib.h>
@@ -14,6 +19,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 
 namespace slotd::api {
 
@@ -29,6 +35,21 @@ class DeadlineStream final : public httplib::Stream {
   DeadlineStream& operator=(const DeadlineStream&) = delete;
 
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+
+  // Which part of a request head was still being read when it overflowed.
+  enum class HeadOverflow { kNone, kRequestLine, kHeaderFields };
+
+  // Starts a request head: until EndHead(), read() hands out at most
+  // `max_bytes`. Asked for one more, the head has overflowed: read() and
+  // write() fail (so httplib's own answer to the failed read is not sent)
+  // until TakeHeadOverflow().
+  void BeginHead(size_t max_bytes);
+  // The head is complete; what follows (a body, the next request's head
+  // once BeginHead is called again) is not counted.
+  void EndHead() { in_head_ = false; }
+  // The overflow, if any, of the head begun last; clears it, so the stream
+  // writes again (to answer it).
+  HeadOverflow TakeHeadOverflow();
 
   // The TLS server handshake, under the deadline. False on failure.
   bool Handshake();
@@ -61,6 +82,11 @@ class DeadlineStream final : public httplib::Stream {
   std::array<char, 4096> buffer_;
   size_t buffer_begin_ = 0;
   size_t buffer_end_ = 0;
+  // The head being read (between BeginHead and EndHead).
+  bool in_head_ = false;
+  size_t head_bytes_left_ = 0;
+  bool request_line_read_ = false;  // a '\n' was handed out
+  HeadOverflow overflow_ = HeadOverflow::kNone;
 };
 
 }  // namespace slotd::api

@@ -15,6 +15,15 @@ namespace slotd::api {
 // Uvicorn, in front of Prefect, refuses a header block over 16 KiB.
 inline constexpr size_t kMaxHeaderBlockBytes = 16 * 1024;
 inline constexpr size_t kMaxHeaderCount = 256;
+// httplib answers 414 to a request line longer than this, CRLF included
+// (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, compiled into the library).
+inline constexpr size_t kMaxRequestLineBytes = 8192;
+// The most bytes of a request head (request line, header lines, blank line)
+// read before it is refused unseen (BoundedServer). Above the largest head
+// the two bounds above let through, with room for the optional whitespace
+// the header block's measure leaves out (only a head padded with more than
+// that is refused here and would not have been once read).
+inline constexpr size_t kMaxHeadBytes = kMaxRequestLineBytes + kMaxHeaderBlockBytes + 8 * 1024;
 
 struct FramingRefusal {
   int status;          // 400, 413 or 431

@@ -1,10 +1,13 @@
 // Hostile input: bodies built to break a parser (deep nesting, huge numbers,
 // repeated keys, bytes that are not UTF-8, NUL bytes, very long names, very
 // many names) and requests built to break the HTTP layer (header floods,
-// absurd Content-Length values). Each gets its exact answer, and afterwards
-// the server still serves and its limits are as they were.
+// absurd Content-Length values, heads that never end). Each gets its exact
+// answer, and afterwards the server still serves and its limits are as they
+// were.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +18,9 @@
 
 namespace slotd_e2e {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 constexpr const char* kCreate = "/api/v2/concurrency_limits/";
 constexpr const char* kParseError = "There was an error parsing the body";
@@ -266,6 +272,121 @@ TEST_CASE("a Content-Length that is not one number answers 400", "[hostile]") {
   }
   CHECK(AllLimits(*cli) == "[]");
   CheckStillServes(*cli);
+}
+
+// A field of /proc/PID/status in kB (VmRSS: resident now, VmHWM: the most
+// ever resident), or -1.
+long StatusKilobytes(pid_t pid, std::string_view field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
+  }
+  return -1;
+}
+
+// `unit` repeated up to `bytes`.
+std::string Repeated(const std::string& unit, size_t bytes) {
+  std::string text;
+  text.reserve(bytes + unit.size());
+  while (text.size() < bytes) text += unit;
+  return text;
+}
+
+// Heads that never end: httplib alone would buffer each whole until the
+// request deadline (30 s here). slotd reads 32 KiB of a head at most.
+TEST_CASE("a request head that never ends is refused at once without being buffered",
+          "[hostile][memory]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CheckStillServes(*cli);
+  struct Endless {
+    const char* what;
+    std::string bytes;  // 8 MiB, never a blank line
+    int status;
+    const char* detail;
+  };
+  constexpr size_t kSent = 8 << 20;
+  const std::vector<Endless> heads = {
+      {"one header line", "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(kSent, 'a'), 431,
+       "Request Header Fields Too Large"},
+      {"header lines", "GET /api/health HTTP/1.1\r\n" +
+                           Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", kSent),
+       431, "Request Header Fields Too Large"},
+      {"the request line", "GET /api/health?" + std::string(kSent, 'q'), 414, "URI Too Long"},
+  };
+  const long peak_before_kb = StatusKilobytes(server.pid(), "VmHWM:");
+  const long resident_before_kb = StatusKilobytes(server.pid(), "VmRSS:");
+  for (const Endless& head : heads) {
+    INFO("a head that never ends in " << head.what);
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    const auto start = Clock::now();
+    std::thread sender([&] { connection.send_all(head.bytes); });
+    const std::optional<RawResponse> res = connection.read_response(std::chrono::seconds(10));
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    const long resident_kb = StatusKilobytes(server.pid(), "VmRSS:");
+    sender.join();
+    WARN(head.what << ": answered in " << took.count() << " ms; RSS " << resident_before_kb
+                   << " kB -> " << resident_kb << " kB");
+    CheckRawDetail(res, head.status, head.detail);
+    if (res) CHECK(res->header("Connection") == "close");
+    CHECK(took < milliseconds(5000));
+    CHECK(resident_kb - resident_before_kb < 4096);
+  }
+  const long peak_after_kb = StatusKilobytes(server.pid(), "VmHWM:");
+  WARN("peak RSS " << peak_before_kb << " kB -> " << peak_after_kb << " kB");
+  CHECK(peak_after_kb - peak_before_kb < 4096);
+  CheckStillServes(*cli);
+}
+
+// The largest head the framing bounds let through: a request line of 8 KiB
+// and a header block of (nearly) 16 KiB, which is 24 KiB read.
+TEST_CASE("a head at the size limits is served", "[hostile]") {
+  SlotdProcess server;
+  const std::string target = "/api/health?pad=" + std::string(8100, 'p');
+  std::vector<std::string> lines;
+  // 16 of 1,000 bytes by the framing measure (name + value + 4), plus Host
+  // and the four address headers httplib adds: under 16,384.
+  for (int i = 10; i < 26; ++i) {
+    lines.push_back("X-Pad-" + std::to_string(i) + ": " + std::string(988, 'h'));
+  }
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  const std::string head = RawHead("GET " + target + " HTTP/1.1", lines);
+  REQUIRE(head.size() > 23 * 1024);
+  REQUIRE(connection.send_all(head));
+  auto res = connection.read_response(std::chrono::seconds(10));
+  REQUIRE(res.has_value());
+  INFO("body: " << res->body);
+  CHECK(res->status == 200);
+}
+
+// The head bound counts each request's head from its first byte, so many
+// requests on one connection, in turn or pipelined, are not refused together.
+TEST_CASE("requests on a keep-alive connection are each bounded alone", "[hostile]") {
+  SlotdProcess server;
+  const std::string request =
+      RawHead("GET /api/health HTTP/1.1", {"X-Pad: " + std::string(4000, 'p')});
+  constexpr int kRequests = 64;  // 256 KiB of heads on one connection, each way
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  for (int i = 0; i < kRequests; ++i) {
+    INFO("request " << i << " in turn");
+    REQUIRE(connection.send_all(request));
+    auto res = connection.read_response(std::chrono::seconds(10));
+    REQUIRE(res.has_value());
+    REQUIRE(res->status == 200);
+  }
+  std::string pipelined;
+  for (int i = 0; i < kRequests; ++i) pipelined += request;
+  REQUIRE(connection.send_all(pipelined));
+  for (int i = 0; i < kRequests; ++i) {
+    INFO("request " << i << " pipelined");
+    auto res = connection.read_response(std::chrono::seconds(10));
+    REQUIRE(res.has_value());
+    REQUIRE(res->status == 200);
+  }
 }
 
 }  // namespace
