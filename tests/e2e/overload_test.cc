@@ -1,5 +1,5 @@
-// Overload: clients that trickle bytes, too many connections, and many
-// objects created through the API.
+// Overload: clients that trickle bytes, clients that never read, too many
+// connections, and many objects created through the API.
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -135,6 +135,89 @@ TEST_CASE("many trickling clients leave the other connections served at full spe
   INFO(served << " requests/s beside " << kSlowClients << " trickling connections");
   CHECK(served > 100);
   CHECK(closed == kSlowClients);
+}
+
+// A client that sends requests and never reads their answers: once the
+// socket buffers between it and the server are full, the server's writes
+// block. Its receive buffer is made small so that happens sooner.
+class NonReadingClient {
+ public:
+  explicit NonReadingClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int receive_buffer = 4096;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~NonReadingClient() {
+    if (fd_ >= 0) close(fd_);
+  }
+  NonReadingClient(const NonReadingClient&) = delete;
+  NonReadingClient& operator=(const NonReadingClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool send_all(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Whether the server closed the connection, waiting up to `wait`, without
+  // reading: the server closing with requests unread resets the connection,
+  // which poll reports as an error or hang-up.
+  bool reset_by_server(milliseconds wait) {
+    pollfd entry{fd_, 0, 0};
+    return poll(&entry, 1, static_cast<int>(wait.count())) > 0 &&
+           (entry.revents & (POLLERR | POLLHUP)) != 0;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_CASE("a client that pipelines requests and never reads the answers is cut off at the "
+          "request timeout while others are served",
+          "[overload]") {
+  SlotdProcess server(WithArgs({"--request-timeout-seconds", "1", "--threads", "2"}));
+  auto cli = server.client();
+  cli->set_keep_alive(true);  // holds the second of the two connections throughout
+  // Each read of this limit is a 1 MB answer.
+  const std::string id = CreateV2Limit(*cli, std::string(1000000, 'n'), 1);
+  std::string pipelined;
+  for (int i = 0; i < 200; ++i) {
+    pipelined += "GET /api/v2/concurrency_limits/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  }
+  NonReadingClient stuck(server.port());
+  REQUIRE(stuck.connected());
+  const auto start = Clock::now();
+  REQUIRE(stuck.send_all(pipelined));
+  int served = 0;
+  bool cut_off = false;
+  while (!cut_off && Clock::now() - start < std::chrono::seconds(10)) {
+    RequireStatus(cli->Get("/api/health"), 200);
+    ++served;
+    cut_off = stuck.reset_by_server(milliseconds(10));
+  }
+  const auto held = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  INFO("cut off after " << held.count() << " ms; " << served << " other requests served meanwhile");
+  WARN("a client that never reads was cut off after " << held.count() << " ms");
+  REQUIRE(cut_off);
+  CHECK(held >= milliseconds(900));
+  CHECK(held <= milliseconds(5000));
+  CHECK(served > 10);
+  // Its connection's place is free again: a new connection is served, not
+  // answered 503.
+  std::optional<RawResponse> admitted = RawRequest(server.port(), "GET", "/api/health");
+  REQUIRE(admitted.has_value());
+  CHECK(admitted->status == 200);
 }
 
 TEST_CASE("an idle connection is closed after the keep-alive timeout", "[overload]") {
