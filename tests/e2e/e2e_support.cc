@@ -295,6 +295,12 @@ double RetryAfterLow(double mean) {
 
 double RetryAfterHigh(double mean) { return mean * 1.3 * 1.01; }
 
+void CheckRetryAfterAround(const httplib::Result& res, double mean_low, double mean_high) {
+  const double seconds = RetryAfterSeconds(res);
+  CHECK(seconds >= RetryAfterLow(mean_low));
+  CHECK(seconds <= RetryAfterHigh(mean_high));
+}
+
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;

@@ -104,6 +104,10 @@ double RetryAfterSeconds(const httplib::Result& res);
 // c = log2(2^1.3 / (2^1.3 - 1)), widened by 1% for rounding.
 double RetryAfterLow(double mean);
 double RetryAfterHigh(double mean);
+// CHECKs that the Retry-After of `res` is a jittered draw around a mean
+// between mean_low and mean_high: within [RetryAfterLow(mean_low),
+// RetryAfterHigh(mean_high)].
+void CheckRetryAfterAround(const httplib::Result& res, double mean_low, double mean_high);
 // Sorted copy, for comparing lists whose order the spec leaves open.
 std::vector<std::string> Sorted(std::vector<std::string> v);
 // The `name` of each object in a JSON array body.

@@ -67,9 +67,7 @@ TEST_CASE("v2 Retry-After is drawn around the average occupancy", "[v2][slots][r
   // blocking = (1 slot + 0 denied) / limit 1; mean = min(2.0 * 1, 30) = 2 s.
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["one"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(2.0));
-  CHECK(seconds <= RetryAfterHigh(2.0));
+  CheckRetryAfterAround(res, 2.0, 2.0);
 }
 
 TEST_CASE("v2 denials raise the next Retry-After", "[v2][slots][retry]") {
@@ -81,9 +79,7 @@ TEST_CASE("v2 denials raise the next Retry-After", "[v2][slots][retry]") {
   // Five denials decaying at 1/2.0 per second leave 4 to 5: mean = 2.0 * (1 + denied).
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["one"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(10.0));
-  CHECK(seconds <= RetryAfterHigh(12.0));
+  CheckRetryAfterAround(res, 10.0, 12.0);
 }
 
 TEST_CASE("v2 create denied_slots counts toward Retry-After", "[v2][slots][retry]") {
@@ -94,9 +90,7 @@ TEST_CASE("v2 create denied_slots counts toward Retry-After", "[v2][slots][retry
   // denied 9..10 after decay: mean = min(2.0 * (1 + denied), 30) in [20, 22].
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["d"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(20.0));
-  CHECK(seconds <= RetryAfterHigh(22.0));
+  CheckRetryAfterAround(res, 20.0, 22.0);
 }
 
 TEST_CASE("v2 Retry-After is capped by --max-slot-wait-seconds", "[v2][slots][retry]") {
@@ -107,9 +101,7 @@ TEST_CASE("v2 Retry-After is capped by --max-slot-wait-seconds", "[v2][slots][re
   // mean = min(min(2.0, 5) * 11, 5) = 5.
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["d"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(5.0));
-  CHECK(seconds <= RetryAfterHigh(5.0));
+  CheckRetryAfterAround(res, 5.0, 5.0);
 }
 
 TEST_CASE("v2 Retry-After on a decaying limit is blocking slots over the decay rate",
@@ -121,9 +113,7 @@ TEST_CASE("v2 Retry-After on a decaying limit is blocking slots over the decay r
   // The slot decays for 4 s; blocking = 1 slot + 0 denied; mean = 1 / 0.25 = 4 s.
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["r"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(4.0));
-  CHECK(seconds <= RetryAfterHigh(4.0));
+  CheckRetryAfterAround(res, 4.0, 4.0);
 }
 
 TEST_CASE("v2 increment of more slots than an active limit answers 422", "[v2][slots]") {
@@ -241,9 +231,7 @@ TEST_CASE("v2 decrement with occupancy_seconds updates the occupancy average",
   RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["a"])")), 200);
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["a"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(11.0));
-  CHECK(seconds <= RetryAfterHigh(11.0));
+  CheckRetryAfterAround(res, 11.0, 11.0);
 }
 
 TEST_CASE("v2 Retry-After comes from the named limit with the largest backlog",
@@ -261,24 +249,18 @@ TEST_CASE("v2 Retry-After comes from the named limit with the largest backlog",
   SECTION("per slot of limit: one (1/1) outweighs four (1/4): mean 2.0 * 1") {
     auto res = PostJson(*cli, kIncrement, Slots(1, R"(["four","one"])"));
     CheckDetail(res, 423, "Locked");
-    double seconds = RetryAfterSeconds(res);
-    CHECK(seconds >= RetryAfterLow(2.0));
-    CHECK(seconds <= RetryAfterHigh(2.0));
+    CheckRetryAfterAround(res, 2.0, 2.0);
   }
   SECTION("a free limit with denials can be the blocking one: (1 + 10) / 1") {
     auto res = PostJson(*cli, kIncrement, Slots(1, R"(["one","backlog"])"));
     CheckDetail(res, 423, "Locked");
-    double seconds = RetryAfterSeconds(res);
-    CHECK(seconds >= RetryAfterLow(20.0));
-    CHECK(seconds <= RetryAfterHigh(22.0));
+    CheckRetryAfterAround(res, 20.0, 22.0);
     CHECK(ActiveSlots(*cli, "backlog") == 0);
   }
   SECTION("a decaying limit weighs slots + denied: 1 > 1/4, mean 1 / 0.1") {
     auto res = PostJson(*cli, kIncrement, Slots(1, R"(["four","decaying"])"));
     CheckDetail(res, 423, "Locked");
-    double seconds = RetryAfterSeconds(res);
-    CHECK(seconds >= RetryAfterLow(10.0));
-    CHECK(seconds <= RetryAfterHigh(10.0));
+    CheckRetryAfterAround(res, 10.0, 10.0);
   }
 }
 
@@ -293,14 +275,10 @@ TEST_CASE("v2 Retry-After on a tag limit is capped by --tag-wait-seconds",
   // tag: mean = min(min(2.0, 3) * 11, 3) = 3; plain: min(2.0 * 11, 30) = 22.
   auto tag = PostJson(*cli, kIncrement, Slots(1, R"(["tag:t"])"));
   CheckDetail(tag, 423, "Locked");
-  double tag_seconds = RetryAfterSeconds(tag);
-  CHECK(tag_seconds >= RetryAfterLow(3.0));
-  CHECK(tag_seconds <= RetryAfterHigh(3.0));
+  CheckRetryAfterAround(tag, 3.0, 3.0);
   auto plain = PostJson(*cli, kIncrement, Slots(1, R"(["plain"])"));
   CheckDetail(plain, 423, "Locked");
-  double plain_seconds = RetryAfterSeconds(plain);
-  CHECK(plain_seconds >= RetryAfterLow(20.0));
-  CHECK(plain_seconds <= RetryAfterHigh(22.0));
+  CheckRetryAfterAround(plain, 20.0, 22.0);
 }
 
 TEST_CASE("v2 decrement with occupancy on a zero limit leaves the average alone",
@@ -314,9 +292,7 @@ TEST_CASE("v2 decrement with occupancy on a zero limit leaves the average alone"
   RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["z"])")), 200);
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["z"])"));
   CheckDetail(res, 423, "Locked");
-  double seconds = RetryAfterSeconds(res);
-  CHECK(seconds >= RetryAfterLow(2.0));
-  CHECK(seconds <= RetryAfterHigh(2.0));
+  CheckRetryAfterAround(res, 2.0, 2.0);
 }
 
 TEST_CASE("v2 slots that decayed away admit new requests", "[v2][slots][decay]") {
