@@ -36,8 +36,9 @@ void WriteConcurrencyLimit(JsonWriter& writer, const LimitSnapshot& limit) {
   writer.EndObject();
 }
 
-void WriteGlobalLimit(JsonWriter& writer, const LimitSnapshot& limit) {
-  writer.BeginObject();
+// The fields both v2 limit shapes open with, id through active_slots (they
+// differ after it: the create response has denied_slots next).
+void WriteLimitHead(JsonWriter& writer, const LimitSnapshot& limit) {
   WriteIdAndTimes(writer, limit);
   writer.Key("active");
   writer.Bool(limit.active);
@@ -47,6 +48,11 @@ void WriteGlobalLimit(JsonWriter& writer, const LimitSnapshot& limit) {
   writer.Int(limit.limit);
   writer.Key("active_slots");
   writer.Int(limit.active_slots);
+}
+
+void WriteGlobalLimit(JsonWriter& writer, const LimitSnapshot& limit) {
+  writer.BeginObject();
+  WriteLimitHead(writer, limit);
   writer.Key("slot_decay_per_second");
   writer.Double(limit.slot_decay_per_second);
   writer.EndObject();
@@ -118,15 +124,7 @@ std::string LimitV2Json(const LimitSnapshot& limit) {
   body.reserve(kLimitJsonSize);
   JsonWriter writer(&body);
   writer.BeginObject();
-  WriteIdAndTimes(writer, limit);
-  writer.Key("active");
-  writer.Bool(limit.active);
-  writer.Key("name");
-  writer.String(limit.name);
-  writer.Key("limit");
-  writer.Int(limit.limit);
-  writer.Key("active_slots");
-  writer.Int(limit.active_slots);
+  WriteLimitHead(writer, limit);
   writer.Key("denied_slots");
   writer.Int(limit.denied_slots);
   writer.Key("slot_decay_per_second");
