@@ -17,6 +17,13 @@ bool ParseInt(std::string_view text, int64_t min, int64_t max, int64_t* out) {
   return true;
 }
 
+bool SetCount(std::string_view text, int64_t min, int64_t max, size_t* out) {
+  int64_t value = 0;
+  if (!ParseInt(text, min, max, &value)) return false;
+  *out = static_cast<size_t>(value);
+  return true;
+}
+
 bool ParseSeconds(std::string_view text, bool allow_zero, double* out) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -74,33 +81,13 @@ const Setting kSettings[] = {
        return ParseSeconds(v, false, &o->lease_sweep_seconds);
      }},
     {"--max-body-bytes", {},
-     [](std::string_view v, Options* o) {
-       int64_t bytes = 0;
-       if (!ParseInt(v, 1, INT64_MAX, &bytes)) return false;
-       o->max_body_bytes = static_cast<size_t>(bytes);
-       return true;
-     }},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_body_bytes); }},
     {"--threads", {},
-     [](std::string_view v, Options* o) {
-       int64_t threads = 0;
-       if (!ParseInt(v, 1, 100000, &threads)) return false;
-       o->threads = static_cast<size_t>(threads);
-       return true;
-     }},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, 100000, &o->threads); }},
     {"--max-limits", {},
-     [](std::string_view v, Options* o) {
-       int64_t count = 0;
-       if (!ParseInt(v, 1, INT64_MAX, &count)) return false;
-       o->max_limits = static_cast<size_t>(count);
-       return true;
-     }},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_limits); }},
     {"--max-leases", {},
-     [](std::string_view v, Options* o) {
-       int64_t count = 0;
-       if (!ParseInt(v, 1, INT64_MAX, &count)) return false;
-       o->max_leases = static_cast<size_t>(count);
-       return true;
-     }},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_leases); }},
     {"--request-timeout-seconds", {},
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, false, &o->request_timeout_seconds);
