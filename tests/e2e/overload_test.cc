@@ -32,17 +32,7 @@ constexpr bool kSanitized = false;
 // A socket to 127.0.0.1 that sends when told and notices the server closing.
 class SlowClient {
  public:
-  explicit SlowClient(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  explicit SlowClient(int port) : fd_(ConnectLoopback(port)) {}
   ~SlowClient() {
     if (fd_ >= 0) close(fd_);
   }
@@ -132,7 +122,7 @@ TEST_CASE("many trickling clients leave the other connections served at full spe
   }
   int closed = 0;
   for (SlowClient& client : slow) closed += client.closed_by_server(std::chrono::seconds(4));
-  INFO(served << " requests/s beside " << kSlowClients << " trickling connections");
+  WARN(served << " requests/s beside " << kSlowClients << " trickling connections");
   CHECK(served > 100);
   CHECK(closed == kSlowClients);
 }
@@ -142,19 +132,7 @@ TEST_CASE("many trickling clients leave the other connections served at full spe
 // block. Its receive buffer is made small so that happens sooner.
 class NonReadingClient {
  public:
-  explicit NonReadingClient(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int receive_buffer = 4096;
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  explicit NonReadingClient(int port) : fd_(ConnectLoopback(port, /*receive_buffer=*/4096)) {}
   ~NonReadingClient() {
     if (fd_ >= 0) close(fd_);
   }

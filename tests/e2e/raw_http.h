@@ -13,6 +13,10 @@
 
 namespace slotd_e2e {
 
+// A TCP socket connected to 127.0.0.1:port, or -1. A receive_buffer above 0
+// sets SO_RCVBUF before connecting.
+int ConnectLoopback(int port, int receive_buffer = 0);
+
 struct RawResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
