@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <charconv>
+#include <cstring>
 
 #include "api/python_format.h"
 
@@ -57,10 +58,9 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
-void AppendDigits(std::string* out, int value, int width) {
-  char text[8];
-  for (int i = width - 1; i >= 0; --i, value /= 10) text[i] = static_cast<char>('0' + value % 10);
-  out->append(text, width);
+// Writes the last `width` decimal digits of `value` at `at`, zero-padded.
+void PutDigits(char* at, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
 }
 
 }  // namespace
@@ -102,27 +102,37 @@ void AppendTimestamp(std::string* out, TimePoint when) {
   const auto day = date::floor<date::days>(when);
   const date::year_month_day ymd{day};
   const date::hh_mm_ss<Micros> time{when - day};
-  AppendDigits(out, static_cast<int>(ymd.year()), 4);
-  out->push_back('-');
-  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.month())), 2);
-  out->push_back('-');
-  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.day())), 2);
-  out->push_back('T');
-  AppendDigits(out, static_cast<int>(time.hours().count()), 2);
-  out->push_back(':');
-  AppendDigits(out, static_cast<int>(time.minutes().count()), 2);
-  out->push_back(':');
-  AppendDigits(out, static_cast<int>(time.seconds().count()), 2);
-  out->push_back('.');
-  AppendDigits(out, static_cast<int>(time.subseconds().count()), 6);
-  out->push_back('Z');
+  // Filled in place and appended once: a listing writes two per limit.
+  char text[] = "YYYY-MM-DDTHH:MM:SS.ffffffZ";
+  PutDigits(text, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  PutDigits(text + 5, static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(text + 8, static_cast<unsigned>(ymd.day()), 2);
+  PutDigits(text + 11, static_cast<unsigned>(time.hours().count()), 2);
+  PutDigits(text + 14, static_cast<unsigned>(time.minutes().count()), 2);
+  PutDigits(text + 17, static_cast<unsigned>(time.seconds().count()), 2);
+  PutDigits(text + 20, static_cast<unsigned>(time.subseconds().count()), 6);
+  out->append(text, sizeof text - 1);
 }
 
 void JsonWriter::Key(std::string_view plain_key) {
-  Separate();
-  out_->push_back('"');
-  out_->append(plain_key);
-  out_->append("\":");
+  // Comma, quotes and colon go out in one append with the key (keys are
+  // short field names; a listing writes nine per limit).
+  char text[64];
+  if (plain_key.size() + 4 > sizeof text) {
+    Separate();
+    out_->push_back('"');
+    out_->append(plain_key);
+    out_->append("\":");
+  } else {
+    size_t n = 0;
+    if (need_comma_) text[n++] = ',';
+    text[n++] = '"';
+    std::memcpy(text + n, plain_key.data(), plain_key.size());
+    n += plain_key.size();
+    text[n++] = '"';
+    text[n++] = ':';
+    out_->append(text, n);
+  }
   need_comma_ = false;
 }
 
