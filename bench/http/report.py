@@ -123,7 +123,12 @@ def engine_results(out_dir):
         return None, []
     with open(path) as f:
         data = json.load(f)
-    rows = [b for b in data["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+    # With --benchmark_repetitions, the medians (named as the runs are);
+    # otherwise the single runs.
+    medians = [dict(b, name=b["run_name"]) for b in data["benchmarks"]
+               if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"]
+    rows = medians or [b for b in data["benchmarks"]
+                       if b.get("run_type", "iteration") == "iteration"]
     return data.get("context", {}), rows
 
 
@@ -420,6 +425,10 @@ def main():
     if engine_rows:
         w("## Engine (`build/slotd_engine_bench`, Google Benchmark)\n")
         w("One item is one take-and-give-back pair; items/s is over all threads.")
+        reps = engine_rows[0].get("repetitions", 1)
+        if reps > 1:
+            w(f"Medians of {reps} repetitions (two threads share this machine's two")
+            w("cores with everything else, so single runs of them vary by a third).")
         if ctx:
             w(f"Run on {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz.\n")
         w("![engine operations/s against threads](engine_threads.png)\n")

@@ -34,6 +34,9 @@
 #   BUILD_DIR=build    SKIP_BUILD=1 uses what BUILD_DIR holds
 #   OUT_DIR=<temp>     where raw wrk output and plot data go (kept)
 #   RESULTS_DIR=bench  where RESULTS.md and the PNGs go
+#   ENGINE_BENCH_ARGS="--benchmark_repetitions=3 --benchmark_report_aggregates_only=true"
+#                      arguments of the engine benchmark; RESULTS.md shows the
+#                      medians when there are repetitions
 #   SKIP_ENGINE=1 / SKIP_MEMORY=1 / SKIP_SWEEP=1
 #   PROFILE=1          also count instructions per request under callgrind
 #                      (bench/http/profile.sh, PROFILE_SECONDS=10 per server
@@ -203,7 +206,9 @@ if [[ ${SKIP_ENGINE:-0} != 1 ]]; then
   if [[ -x $BUILD_DIR/slotd_engine_bench ]]; then
     log "engine benchmark"
     "${nice_prefix[@]}" "$BUILD_DIR/slotd_engine_bench" --benchmark_out="$OUT_DIR/engine.json" \
-      --benchmark_out_format=json ${ENGINE_BENCH_ARGS:-} >"$OUT_DIR/engine.txt" 2>&1
+      --benchmark_out_format=json \
+      ${ENGINE_BENCH_ARGS:---benchmark_repetitions=3 --benchmark_report_aggregates_only=true} \
+      >"$OUT_DIR/engine.txt" 2>&1
   else
     log "no $BUILD_DIR/slotd_engine_bench: engine section skipped"
   fi
