@@ -89,7 +89,9 @@ def machine():
     wrk = command_output("sh", "-c", "wrk -v 2>&1 | head -1")
     compiler = command_output("sh", "-c", "c++ --version | head -1")
     commit = command_output("git", "rev-parse", "--short", "HEAD")
-    if command_output("git", "status", "--porcelain", "--untracked-files=no"):
+    # The report's own outputs do not count as changes to what was measured.
+    if command_output("git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                      ":!bench/RESULTS.md", ":!bench/*.png"):
         commit += " (with uncommitted changes)"
     return [
         ("CPU", f"{model}, {cores} cores"),
