@@ -13,6 +13,15 @@
 
 namespace slotd_e2e {
 
+// Whether this build (and so the slotd it starts) runs under a sanitizer,
+// whose shadow memory and per-thread state multiply the server's resident
+// size.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 // A parsed JSON document that owns its parser.
 class Json {
  public:

@@ -22,12 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Sanitizers' shadow memory multiplies the server's resident size.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 // A socket to 127.0.0.1 that sends when told and notices the server closing.
 class SlowClient {
