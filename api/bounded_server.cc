@@ -22,6 +22,10 @@ thread_local bool t_close_after_answer = false;
 // The stream of the connection this thread serves, for the pre-routing
 // handler to end its request's head.
 thread_local DeadlineStream* t_stream = nullptr;
+// The method and target of a request whose header fields overflowed, kept
+// from httplib's logger call for the line logged with the real answer.
+thread_local std::string t_refused_method;
+thread_local std::string t_refused_target;
 
 // How often an idle connection looks whether the server is stopping.
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
@@ -64,12 +68,17 @@ std::string ErrorAnswer(std::string_view status_line, std::string_view detail) {
          "\r\nConnection: close\r\n\r\n" + body;
 }
 
+struct HeadRefusal {
+  int status;
+  std::string answer;
+};
+
 // The answer to a head that overflowed kMaxHeadBytes, as httplib answers a
 // request line too long and request_framing.h a header block too large.
-const std::string& HeadTooLargeAnswer(DeadlineStream::HeadOverflow overflow) {
-  static const std::string uri_too_long = ErrorAnswer("414 URI Too Long", "URI Too Long");
-  static const std::string fields_too_large =
-      ErrorAnswer("431 Request Header Fields Too Large", "Request Header Fields Too Large");
+const HeadRefusal& HeadTooLarge(DeadlineStream::HeadOverflow overflow) {
+  static const HeadRefusal uri_too_long{414, ErrorAnswer("414 URI Too Long", "URI Too Long")};
+  static const HeadRefusal fields_too_large{
+      431, ErrorAnswer("431 Request Header Fields Too Large", "Request Header Fields Too Large")};
   return overflow == DeadlineStream::HeadOverflow::kRequestLine ? uri_too_long : fields_too_large;
 }
 
@@ -94,6 +103,30 @@ BoundedServer& BoundedServer::set_pre_routing_handler(HandlerWithResponse handle
         return handler(req, res);
       });
   return *this;
+}
+
+BoundedServer& BoundedServer::set_logger(httplib::Logger logger) {
+  access_logger_ = std::move(logger);
+  httplib::Server::set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (t_stream != nullptr && t_stream->head_overflowed()) {
+      t_refused_method = req.method;
+      t_refused_target = req.target;
+      return;
+    }
+    if (access_logger_) access_logger_(req, res);
+  });
+  return *this;
+}
+
+void BoundedServer::LogHeadRefusal(int status) const {
+  httplib::Request req;
+  req.method = t_refused_method.empty() ? "-" : std::move(t_refused_method);
+  req.target = t_refused_target.empty() ? "-" : std::move(t_refused_target);
+  t_refused_method.clear();
+  t_refused_target.clear();
+  httplib::Response res;
+  res.status = status;
+  if (access_logger_) access_logger_(req, res);
 }
 
 void BoundedServer::CloseAfterThisAnswer() { t_close_after_answer = true; }
@@ -128,8 +161,9 @@ void BoundedServer::ServeRequests(DeadlineStream& stream) {
     const bool served = process_request(stream, left == 1, connection_closed, nullptr);
     if (const auto overflow = stream.TakeHeadOverflow();
         overflow != DeadlineStream::HeadOverflow::kNone) {
-      const std::string& answer = HeadTooLargeAnswer(overflow);
-      stream.write(answer.data(), answer.size());
+      const HeadRefusal& refusal = HeadTooLarge(overflow);
+      stream.write(refusal.answer.data(), refusal.answer.size());
+      LogHeadRefusal(refusal.status);
       t_close_after_answer = true;  // the rest of the head is still coming
       break;
     }

@@ -11,9 +11,9 @@
 //   that has not ended by then is answered 414 {"detail": "URI Too Long"}
 //   (still in its request line) or 431 {"detail": "Request Header Fields Too
 //   Large"}, with `Connection: close`, and the connection closes. httplib
-//   itself would buffer all of it until the deadline. (The answer is
-//   written here, not by httplib: its logger sees the request line case not
-//   at all, and the header case as the 400 it tried to send.)
+//   itself would buffer all of it until the deadline. The answer is written
+//   here, not by httplib, and so is its access-log line: the request's
+//   method and target, or "- -" when the request line itself overflowed.
 // - With `tls` set, connections speak HTTPS (the handshake is under the
 //   request deadline too).
 #pragma once
@@ -47,6 +47,11 @@ class BoundedServer final : public httplib::Server {
   // base, or bodies longer than the head bound would be refused.
   BoundedServer& set_pre_routing_handler(HandlerWithResponse handler);
 
+  // The access logger. This setter hides httplib::Server's too, so that a
+  // head refused on its size is logged with the status the client gets
+  // (httplib would log a 400 it never sent, or nothing).
+  BoundedServer& set_logger(httplib::Logger logger);
+
   // Called from a handler: the connection it serves closes once this answer
   // is written (for a request whose body was left unread).
   static void CloseAfterThisAnswer();
@@ -60,8 +65,12 @@ class BoundedServer final : public httplib::Server {
   void ServeRequests(DeadlineStream& stream);
   bool WaitForNextRequest(DeadlineStream& stream);
 
+  // Logs the answer to a head refused on its size.
+  void LogHeadRefusal(int status) const;
+
   const ConnectionBounds bounds_;
   std::atomic<size_t> open_{0};
+  httplib::Logger access_logger_;
 };
 
 }  // namespace slotd::api

@@ -47,6 +47,8 @@ class DeadlineStream final : public httplib::Stream {
   // The head is complete; what follows (a body, the next request's head
   // once BeginHead is called again) is not counted.
   void EndHead() { in_head_ = false; }
+  // Whether the head begun last has overflowed (and not been taken yet).
+  bool head_overflowed() const { return overflow_ != HeadOverflow::kNone; }
   // The overflow, if any, of the head begun last; clears it, so the stream
   // writes again (to answer it).
   HeadOverflow TakeHeadOverflow();

@@ -344,6 +344,40 @@ TEST_CASE("a request head that never ends is refused at once without being buffe
   CheckStillServes(*cli);
 }
 
+// The access log shows a refused head with the status its client got, not
+// the 400 httplib tried to send when its read failed (or no line at all,
+// when the request line overflowed).
+TEST_CASE("a head refused on its size is logged with the status sent", "[hostile]") {
+  ServerOptions loud;
+  loud.quiet = false;
+  SlotdProcess server(loud);
+  constexpr size_t kSent = 64 << 10;
+  const std::vector<std::string> heads = {
+      "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(kSent, 'a'),
+      "GET /api/health HTTP/1.1\r\n" + Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", kSent),
+      "GET /api/health?" + std::string(kSent, 'q'),
+  };
+  std::vector<int> statuses;
+  for (const std::string& head : heads) {
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    std::thread sender([&] { connection.send_all(head); });
+    const std::optional<RawResponse> res = connection.read_response(std::chrono::seconds(10));
+    sender.join();
+    statuses.push_back(res ? res->status : 0);
+  }
+  CHECK(statuses == std::vector<int>{431, 431, 414});
+  REQUIRE(server.stop().clean());
+  const std::string log = server.stderr_text();
+  INFO("access log:\n" << log);
+  std::vector<std::string> lines;
+  for (size_t at = 0, end; (end = log.find('\n', at)) != std::string::npos; at = end + 1) {
+    const std::string line = log.substr(at, end - at);
+    lines.push_back(line.substr(0, line.rfind(' ')));  // without the time taken
+  }
+  CHECK(lines == std::vector<std::string>{"GET /api/health 431", "GET /api/health 431", "- - 414"});
+}
+
 // The largest head the framing bounds let through: a request line of 8 KiB
 // and a header block of (nearly) 16 KiB, which is 24 KiB read.
 TEST_CASE("a head at the size limits is served", "[hostile]") {
