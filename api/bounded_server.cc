@@ -162,8 +162,10 @@ void BoundedServer::ServeRequests(DeadlineStream& stream) {
     if (const auto overflow = stream.TakeHeadOverflow();
         overflow != DeadlineStream::HeadOverflow::kNone) {
       const HeadRefusal& refusal = HeadTooLarge(overflow);
-      stream.write(refusal.answer.data(), refusal.answer.size());
+      // Logged first: a refused head is not a request in flight, so once
+      // its client has the answer the server may exit at any moment.
       LogHeadRefusal(refusal.status);
+      stream.write(refusal.answer.data(), refusal.answer.size());
       t_close_after_answer = true;  // the rest of the head is still coming
       break;
     }
