@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <regex>
 
@@ -320,6 +321,15 @@ std::vector<std::string> Names(std::string_view array_body) {
     }
   }
   return names;
+}
+
+long StatusKilobytes(pid_t pid, std::string_view field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
+  }
+  return -1;
 }
 
 }  // namespace slotd_e2e

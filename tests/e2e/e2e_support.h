@@ -6,6 +6,8 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -121,6 +123,10 @@ void CheckRetryAfterAround(const httplib::Result& res, double mean_low, double m
 std::vector<std::string> Sorted(std::vector<std::string> v);
 // The `name` of each object in a JSON array body.
 std::vector<std::string> Names(std::string_view array_body);
+
+// A field of /proc/PID/status in kB (VmRSS: resident now, VmHWM: the most
+// ever resident), or -1.
+long StatusKilobytes(pid_t pid, std::string_view field);
 
 }  // namespace slotd_e2e
 

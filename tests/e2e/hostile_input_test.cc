@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -274,23 +273,32 @@ TEST_CASE("a Content-Length that is not one number answers 400", "[hostile]") {
   CheckStillServes(*cli);
 }
 
-// A field of /proc/PID/status in kB (VmRSS: resident now, VmHWM: the most
-// ever resident), or -1.
-long StatusKilobytes(pid_t pid, std::string_view field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
-  }
-  return -1;
-}
-
 // `unit` repeated up to `bytes`.
 std::string Repeated(const std::string& unit, size_t bytes) {
   std::string text;
   text.reserve(bytes + unit.size());
   while (text.size() < bytes) text += unit;
   return text;
+}
+
+// Heads that never end (no blank line in `bytes` of them), in a header
+// line, in many header lines and in the request line, with their answers.
+struct EndlessHead {
+  const char* what;
+  std::string bytes;
+  int status;
+  const char* detail;
+};
+
+std::vector<EndlessHead> EndlessHeads(size_t bytes) {
+  return {
+      {"one header line", "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(bytes, 'a'), 431,
+       "Request Header Fields Too Large"},
+      {"header lines", "GET /api/health HTTP/1.1\r\n" +
+                           Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", bytes),
+       431, "Request Header Fields Too Large"},
+      {"the request line", "GET /api/health?" + std::string(bytes, 'q'), 414, "URI Too Long"},
+  };
 }
 
 // Heads that never end: httplib alone would buffer each whole until the
@@ -300,28 +308,14 @@ TEST_CASE("a request head that never ends is refused at once without being buffe
   SlotdProcess server;
   auto cli = server.client();
   CheckStillServes(*cli);
-  struct Endless {
-    const char* what;
-    std::string bytes;  // 8 MiB, never a blank line
-    int status;
-    const char* detail;
-  };
-  constexpr size_t kSent = 8 << 20;
-  const std::vector<Endless> heads = {
-      {"one header line", "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(kSent, 'a'), 431,
-       "Request Header Fields Too Large"},
-      {"header lines", "GET /api/health HTTP/1.1\r\n" +
-                           Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", kSent),
-       431, "Request Header Fields Too Large"},
-      {"the request line", "GET /api/health?" + std::string(kSent, 'q'), 414, "URI Too Long"},
-  };
+  const std::vector<EndlessHead> heads = EndlessHeads(8 << 20);
   // Buffering one of these heads would cost at least its 8 MiB. What the
   // server may grow by otherwise: a few hundred kB, or a few MB under a
   // sanitizer (ThreadSanitizer's state for each new worker thread).
   const long allowed_kb = kSanitized ? 7 * 1024 : 4 * 1024;
   const long peak_before_kb = StatusKilobytes(server.pid(), "VmHWM:");
   const long resident_before_kb = StatusKilobytes(server.pid(), "VmRSS:");
-  for (const Endless& head : heads) {
+  for (const EndlessHead& head : heads) {
     INFO("a head that never ends in " << head.what);
     RawConnection connection(server.port());
     REQUIRE(connection.connected());
@@ -351,17 +345,11 @@ TEST_CASE("a head refused on its size is logged with the status sent", "[hostile
   ServerOptions loud;
   loud.quiet = false;
   SlotdProcess server(loud);
-  constexpr size_t kSent = 64 << 10;
-  const std::vector<std::string> heads = {
-      "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(kSent, 'a'),
-      "GET /api/health HTTP/1.1\r\n" + Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", kSent),
-      "GET /api/health?" + std::string(kSent, 'q'),
-  };
   std::vector<int> statuses;
-  for (const std::string& head : heads) {
+  for (const EndlessHead& head : EndlessHeads(64 << 10)) {
     RawConnection connection(server.port());
     REQUIRE(connection.connected());
-    std::thread sender([&] { connection.send_all(head); });
+    std::thread sender([&] { connection.send_all(head.bytes); });
     const std::optional<RawResponse> res = connection.read_response(std::chrono::seconds(10));
     sender.join();
     statuses.push_back(res ? res->status : 0);

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -230,22 +229,13 @@ TEST_CASE("a connection beyond --threads is answered 503 with a JSON detail and 
   CHECK(admitted->status == 200);
 }
 
-long ResidentKilobytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 TEST_CASE("ten thousand limits and leases cost a few hundred bytes each and leave the "
           "server responsive",
           "[overload][memory]") {
   SlotdProcess server;
   auto cli = server.client();
   RequireStatus(cli->Get("/api/health"), 200);
-  const long before_kb = ResidentKilobytes(server.pid());
+  const long before_kb = StatusKilobytes(server.pid(), "VmRSS:");
   constexpr int kCount = 10000;
   for (int i = 0; i < kCount; ++i) {
     const std::string name = "limit-" + std::to_string(i);
@@ -256,7 +246,7 @@ TEST_CASE("ten thousand limits and leases cost a few hundred bytes each and leav
                            R"({"names":[")" + name + R"("],"slots":1})"),
                   200);
   }
-  const long after_kb = ResidentKilobytes(server.pid());
+  const long after_kb = StatusKilobytes(server.pid(), "VmRSS:");
   const double bytes_per_pair = (after_kb - before_kb) * 1024.0 / kCount;
   const auto start = Clock::now();
   RequireStatus(cli->Get("/api/health"), 200);
