@@ -10,10 +10,10 @@
 #include <string>
 #include <thread>
 
-#include "api/basic_auth.h"
-#include "api/http_server.h"
+#include "api/http/basic_auth.h"
+#include "api/http/http_server.h"
 #include "api/options.h"
-#include "api/tls.h"
+#include "api/http/tls.h"
 #include "engine/slot_engine.h"
 
 namespace {

@@ -16,7 +16,7 @@
 
 #include "engine/slot_engine.h"
 
-namespace slotd {
+namespace slotd::bench {
 namespace {
 
 // Large enough that no benchmark is ever refused: they measure granting.
@@ -157,4 +157,4 @@ BENCHMARK_CAPTURE(BM_IncrementDecrementByTaskRun, shared_tag, Placement::kShared
     ->Apply(OnSharedEngineAtOneAndTwoThreads);
 
 }  // namespace
-}  // namespace slotd
+}  // namespace slotd::bench

@@ -12,7 +12,7 @@
 
 #include "engine/slot_engine.h"
 
-namespace slotd {
+namespace slotd::bench {
 namespace {
 
 // ListLimits of one 200-limit page (the first) out of a table of 1000.
@@ -99,4 +99,4 @@ void BM_ExpireLeases(benchmark::State& state) {
 BENCHMARK(BM_ExpireLeases)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace slotd
+}  // namespace slotd::bench

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "engine/engine_impl.h"
+#include "engine/internal/engine_impl.h"
 
 namespace slotd {
 

@@ -1,7 +1,7 @@
 // Leases: creation, release, renewal, expiry and the background sweeper.
 #include <algorithm>
 
-#include "engine/engine_impl.h"
+#include "engine/internal/engine_impl.h"
 
 namespace slotd {
 

@@ -1,7 +1,7 @@
 // Limits: create, read, list, update, delete.
 #include <cmath>
 
-#include "engine/engine_impl.h"
+#include "engine/internal/engine_impl.h"
 
 namespace slotd {
 

@@ -2,8 +2,8 @@
 // "Acquiring" and "Decay, denial and occupancy".
 #include <cmath>
 
-#include "engine/engine_impl.h"
-#include "engine/retry_after.h"
+#include "engine/internal/engine_impl.h"
+#include "engine/internal/retry_after.h"
 
 namespace slotd {
 

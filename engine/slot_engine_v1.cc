@@ -1,7 +1,7 @@
 // The v1 tag-limit view: a tag T is the limit named "tag:T".
 #include <algorithm>
 
-#include "engine/engine_impl.h"
+#include "engine/internal/engine_impl.h"
 
 namespace slotd {
 

@@ -8,7 +8,7 @@
 
 #include "scenario_json.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 const char* const kUsage = R"(usage: slotd-contend [SCENARIO.json] [options]
 
@@ -278,4 +278,4 @@ std::vector<std::string> ParseCommandLine(int argc, const char* const* argv, Cli
   return p.errors;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

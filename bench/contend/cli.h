@@ -8,7 +8,7 @@
 
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 extern const char* const kUsage;
 
@@ -33,4 +33,4 @@ std::vector<std::string> ParseCommandLine(int argc, const char* const* argv, Cli
 // all in milliseconds. False when malformed.
 bool ParseDurationSpec(const std::string& text, Duration* duration);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

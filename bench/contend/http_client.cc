@@ -5,7 +5,7 @@
 
 #include "json_text.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 constexpr const char* kJson = "application/json";
@@ -262,4 +262,4 @@ ReleaseAnswer SlotClient::CheckV2Count(const std::string& name, int64_t slots) {
   return answer;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

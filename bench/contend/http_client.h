@@ -26,7 +26,7 @@
 
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // Where the API lives: "http://127.0.0.1:4200/api" splits into the origin
 // "http://127.0.0.1:4200" and the path prefix "/api".
@@ -101,4 +101,4 @@ class SlotClient {
   simdjson::dom::parser parser_;
 };
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 std::string JsonQuote(std::string_view text) {
   std::string out = "\"";
@@ -42,4 +42,4 @@ std::string JsonNumber(double value) {
   return std::string(buffer, result.ptr);
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

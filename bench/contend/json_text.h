@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(std::string_view text);
@@ -14,4 +14,4 @@ std::string JsonQuote(std::string_view text);
 // since JSON has no NaN or infinity.
 std::string JsonNumber(double value);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -2,7 +2,7 @@
 
 #include "json_text.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 std::string DeleteLimit(httplib::Client& client, const Endpoint& endpoint,
@@ -44,4 +44,4 @@ std::string DeleteScenarioLimits(const Endpoint& endpoint, const Scenario& scena
   return first_error;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

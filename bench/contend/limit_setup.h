@@ -7,7 +7,7 @@
 #include "http_client.h"
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // Deletes any limit with one of the scenario's names (so a run never
 // inherits slots, leases or denials from an earlier one), then creates each
@@ -17,4 +17,4 @@ std::string CreateScenarioLimits(const Endpoint& endpoint, const Scenario& scena
 // Deletes the scenario's limits; returns "" or the first failure.
 std::string DeleteScenarioLimits(const Endpoint& endpoint, const Scenario& scenario);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

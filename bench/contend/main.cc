@@ -15,7 +15,7 @@
 #include "slotd_launcher.h"
 #include "summary.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 enum ExitCode { kExitClean = 0, kExitRunFailed = 1, kExitUsage = 2, kExitBreach = 3 };
@@ -80,10 +80,10 @@ int Run(const CliOptions& o) {
 }
 
 }  // namespace
-}  // namespace slotd_contend
+}  // namespace slotd::contend
 
 int main(int argc, char** argv) {
-  using namespace slotd_contend;
+  using namespace slotd::contend;
   // A server closing a connection must be an error on that request, not the end of the tool.
   std::signal(SIGPIPE, SIG_IGN);
   CliOptions options;

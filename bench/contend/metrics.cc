@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 double TimeWeightedMeanHeld(std::span<const HoldInterval> holds, double from, double to) {
   if (!(to > from)) return 0;
@@ -89,4 +89,4 @@ Histogram LogHistogram(std::span<const double> values, int bins_per_decade, doub
   return h;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

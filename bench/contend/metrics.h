@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 struct HoldInterval {
   double start_s = 0;
@@ -50,4 +50,4 @@ struct Histogram {
 };
 Histogram LogHistogram(std::span<const double> values, int bins_per_decade, double floor);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -10,7 +10,7 @@
 #include "metrics.h"
 #include "report.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 constexpr int kCdfPoints = 2000;
@@ -148,4 +148,4 @@ PlotOutcome WritePlots(const Scenario& scenario, const Summary& s, const std::st
   return outcome;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -12,7 +12,7 @@
 #include "scenario.h"
 #include "summary.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 struct PlotOutcome {
   bool drew = false;    // the PNGs exist
@@ -24,4 +24,4 @@ struct PlotOutcome {
 PlotOutcome WritePlots(const Scenario& scenario, const Summary& summary, const std::string& dir,
                        bool run_gnuplot);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

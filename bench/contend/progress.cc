@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 ProgressLine::ProgressLine(const Scenario& scenario, const RunLedger& ledger, const RunClock& clock,
                            std::FILE* out)
@@ -47,4 +47,4 @@ void ProgressLine::Finish() {
   std::fflush(out_);
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

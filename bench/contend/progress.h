@@ -10,7 +10,7 @@
 #include "scenario.h"
 #include "worker.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 class ProgressLine {
  public:
@@ -33,4 +33,4 @@ class ProgressLine {
   SteadyClock::duration interval_;
 };
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -8,7 +8,7 @@
 #include "scenario.h"
 #include "summary.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 void WriteTextReport(const Scenario& scenario, const Summary& summary, std::FILE* out);
 
@@ -19,4 +19,4 @@ std::string JsonReport(const Scenario& scenario, const Summary& summary);
 // "48.3 ms", "10003 ms".
 std::string FormatMs(double ms);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -4,7 +4,7 @@
 #include "json_text.h"
 #include "report.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 // Joins "key": value pairs into one object; values are JSON already.
@@ -133,4 +133,4 @@ std::string JsonReport(const Scenario& scenario, const Summary& s) {
          "\n";
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -4,7 +4,7 @@
 
 #include "report.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 std::string Fixed(double value, int decimals) {
@@ -134,4 +134,4 @@ void WriteTextReport(const Scenario& scenario, const Summary& s, std::FILE* out)
   WriteErrors(s, out);
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

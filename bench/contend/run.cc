@@ -6,7 +6,7 @@
 #include "limit_setup.h"
 #include "progress.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 // Time to start every thread before the clock begins, so that no worker
@@ -70,4 +70,4 @@ std::string RunScenario(const Scenario& scenario, const RunOptions& options, Run
   return "";
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

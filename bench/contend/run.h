@@ -11,7 +11,7 @@
 #include "scenario.h"
 #include "worker.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 struct RunOptions {
   Endpoint endpoint;
@@ -33,4 +33,4 @@ struct RunResult {
 // Every worker has released what it held when this returns.
 std::string RunScenario(const Scenario& scenario, const RunOptions& options, RunResult* result);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

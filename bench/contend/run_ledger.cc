@@ -1,6 +1,6 @@
 #include "run_ledger.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 const char* BreachKindName(Breach::Kind kind) {
   return kind == Breach::Kind::kOverLimit ? "over_limit" : "unknown_release";
@@ -45,4 +45,4 @@ std::vector<Breach> RunLedger::breaches() const {
   return breaches_;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

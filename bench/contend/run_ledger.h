@@ -23,7 +23,7 @@
 
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 struct Breach {
   enum class Kind {
@@ -68,4 +68,4 @@ class RunLedger {
   std::vector<Breach> breaches_;  // guarded by mu_
 };
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 // One thread per worker: beyond this the tool measures its own scheduler.
@@ -164,4 +164,4 @@ std::string DescribeDuration(const Duration& d) {
   return out.str();
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 struct LimitSpec {
   std::string name;  // a v1 tag limit is named "tag:<tag>"
@@ -80,4 +80,4 @@ const char* ApiName(Api api);  // "v1_tag", "v2_lease", "v2_increment"
 bool ParseApi(const std::string& text, Api* api);
 std::string DescribeDuration(const Duration& duration);  // "exponential (mean 50 ms)"
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

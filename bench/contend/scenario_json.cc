@@ -9,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 using simdjson::dom::element;
@@ -226,4 +226,4 @@ std::vector<std::string> LoadScenarioFile(const std::string& path, Scenario* sce
   return ParseScenarioJson(text.str(), scenario);
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

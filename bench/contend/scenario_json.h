@@ -27,7 +27,7 @@
 
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // Fills `scenario` from `json`; returns the problems found, each naming the
 // offending key ("workers[0].hold.mean_ms: expected a number"). Does not run
@@ -37,4 +37,4 @@ std::vector<std::string> ParseScenarioJson(std::string_view json, Scenario* scen
 // Reads `path` and parses it; an unreadable file is one error.
 std::vector<std::string> LoadScenarioFile(const std::string& path, Scenario* scenario);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <thread>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 constexpr int kStartupTimeoutMs = 10000;
@@ -113,4 +113,4 @@ std::string SlotdBesideThisProgram() {
   return access(candidate.c_str(), X_OK) == 0 ? candidate : "";
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

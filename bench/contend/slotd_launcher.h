@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 class LocalSlotd {
  public:
@@ -35,4 +35,4 @@ class LocalSlotd {
 // top of the build tree), or "" when it cannot be found.
 std::string SlotdBesideThisProgram();
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -7,7 +7,7 @@
 
 #include "metrics.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 bool InWindow(const AcquisitionRecord& a, double window_s) { return a.acquired_s <= window_s; }
@@ -142,4 +142,4 @@ Summary Summarize(const Scenario& s, const RunResult& r, const std::string& serv
   return out;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

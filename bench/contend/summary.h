@@ -10,7 +10,7 @@
 #include "run.h"
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // Time from a worker's first attempt to its 200, in milliseconds.
 struct WaitStats {
@@ -80,4 +80,4 @@ inline constexpr int kHeldSlices = 1000;
 
 Summary Summarize(const Scenario& scenario, const RunResult& result, const std::string& server);
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 // After no answer or a 5xx: long enough not to hammer a struggling server.
@@ -126,4 +126,4 @@ void Worker::SleepUntil(SteadyClock::time_point t) const {
   std::this_thread::sleep_until(std::min(t, clock_.end));
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -13,7 +13,7 @@
 #include "scenario.h"
 #include "workload.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -87,4 +87,4 @@ class Worker {
   WorkerRecord record_;
 };
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 enum Purpose : uint64_t { kHold = 1, kPause = 2, kStart = 3, kIds = 4 };
@@ -59,4 +59,4 @@ std::string WorkerSchedule::NextTaskRunId() {
   return text;
 }
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -15,7 +15,7 @@
 
 #include "scenario.h"
 
-namespace slotd_contend {
+namespace slotd::contend {
 
 // A 64-bit seed for one stream, mixed with SplitMix64 so neighbouring worker
 // indices and seeds give unrelated streams.
@@ -48,4 +48,4 @@ class WorkerSchedule {
   double start_offset_ms_ = 0;
 };
 
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -1,3 +1,3 @@
-// The Catch2 main of the REST front's unit tests.
+// The Catch2 main of the unit tests of api/ (one per layer).
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>

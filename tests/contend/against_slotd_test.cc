@@ -7,7 +7,7 @@
 
 #ifdef SLOTD_BINARY
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 struct Slotd {
@@ -83,6 +83,6 @@ TEST_CASE("A herd on overlapping limits is refused but slotd never breaks a limi
 }
 
 }  // namespace
-}  // namespace slotd_contend
+}  // namespace slotd::contend
 
 #endif  // SLOTD_BINARY

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace slotd_contend {
+namespace slotd::contend {
 namespace {
 
 namespace fs = std::filesystem;
@@ -74,4 +74,4 @@ TEST_CASE("With gnuplot installed the plots become PNG files") {
 }
 
 }  // namespace
-}  // namespace slotd_contend
+}  // namespace slotd::contend

@@ -5,7 +5,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 const ServerOptions kWithAuth = WithEnv("PREFECT_SERVER_API_AUTH_STRING", "admin:pass");
@@ -101,4 +101,4 @@ TEST_CASE("with an auth string an unknown path without credentials answers 401",
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

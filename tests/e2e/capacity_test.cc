@@ -6,7 +6,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 constexpr const char* kTooManyLimits =
@@ -70,4 +70,4 @@ TEST_CASE("a lease past --max-leases is 503 and takes no slot", "[capacity]") {
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -9,7 +9,7 @@
 #include <random>
 #include <regex>
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 
 const std::vector<std::string> kConcurrencyLimitKeys = {
     "id", "created", "updated", "tag", "concurrency_limit", "active_slots"};
@@ -332,4 +332,4 @@ long StatusKilobytes(pid_t pid, std::string_view field) {
   return -1;
 }
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 
 // Whether this build (and so the slotd it starts) runs under a sanitizer,
 // whose shadow memory and per-thread state multiply the server's resident
@@ -128,6 +128,6 @@ std::vector<std::string> Names(std::string_view array_body);
 // ever resident), or -1.
 long StatusKilobytes(pid_t pid, std::string_view field);
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e
 
 #endif  // SLOTD_TESTS_E2E_E2E_SUPPORT_H_

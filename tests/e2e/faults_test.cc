@@ -12,7 +12,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 // Opens a connection, sends `bytes`, and closes it: with `reset`, abortively
@@ -92,4 +92,4 @@ TEST_CASE("clients resetting mid-answer of a large list leave the server serving
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

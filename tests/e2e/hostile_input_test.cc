@@ -15,7 +15,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -416,4 +416,4 @@ TEST_CASE("requests on a keep-alive connection are each bounded alone", "[hostil
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -12,7 +12,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -225,4 +225,4 @@ TEST_CASE("half-sent requests do not stop a new client being served", "[load]") 
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -6,7 +6,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 const std::string kMax = "9223372036854775807";   // 2^63 - 1
@@ -103,4 +103,4 @@ TEST_CASE("Retry-After stays near the maximum wait with a huge denied_slots", "[
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -15,7 +15,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -260,4 +260,4 @@ TEST_CASE("ten thousand limits and leases cost a few hundred bytes each and leav
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

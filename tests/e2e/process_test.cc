@@ -7,7 +7,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -150,4 +150,4 @@ TEST_CASE("SIGTERM stops the server promptly with idle and half-sent requests op
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

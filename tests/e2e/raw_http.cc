@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -175,4 +175,4 @@ std::optional<RawResponse> RawRequest(int port, std::string_view method,
   return connection.read_response(timeout);
 }
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

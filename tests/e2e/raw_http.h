@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 
 // A TCP socket connected to 127.0.0.1:port, or -1. A receive_buffer above 0
 // sets SO_RCVBUF before connecting.
@@ -59,6 +59,6 @@ std::optional<RawResponse> RawRequest(int port, std::string_view method,
                                       std::chrono::milliseconds timeout =
                                           std::chrono::seconds(10));
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e
 
 #endif  // SLOTD_TESTS_E2E_RAW_HTTP_H_

@@ -6,7 +6,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 // `json` padded with trailing spaces to exactly `size` bytes.
@@ -272,4 +272,4 @@ TEST_CASE("a chunked request body is read and bounded like any other", "[validat
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

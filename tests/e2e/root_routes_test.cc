@@ -4,7 +4,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 TEST_CASE("health answers true", "[root]") {
@@ -196,4 +196,4 @@ TEST_CASE("the api version check covers every route but health and version",
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

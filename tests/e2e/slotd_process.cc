@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -246,4 +246,4 @@ std::string SlotdProcess::remaining_stdout() {
   return out;
 }
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

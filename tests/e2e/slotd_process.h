@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 
 // How a server process ended.
 struct ExitStatus {
@@ -85,6 +85,6 @@ class SlotdProcess {
 // The path of the slotd binary under test.
 const char* SlotdBinary();
 
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e
 
 #endif  // SLOTD_TESTS_E2E_SLOTD_PROCESS_H_

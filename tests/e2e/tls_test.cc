@@ -19,7 +19,7 @@
 #include "raw_http.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -196,4 +196,4 @@ TEST_CASE("listening beyond loopback without authentication prints a warning", "
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

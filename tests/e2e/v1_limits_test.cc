@@ -5,7 +5,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 TEST_CASE("v1 create answers 201 with a ConcurrencyLimit", "[v1][limits]") {
@@ -367,4 +367,4 @@ TEST_CASE("deleting a tag limit drops it from the leases holding it", "[v1][dele
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

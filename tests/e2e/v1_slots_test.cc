@@ -6,7 +6,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 TEST_CASE("v1 increment takes a slot and answers Minimal limits named by bare tag",
@@ -272,4 +272,4 @@ TEST_CASE("v1 increment and decrement move updated", "[v1][slots]") {
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -4,7 +4,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 const std::string kAcquire = "/api/v2/concurrency_limits/increment-with-lease";
@@ -265,4 +265,4 @@ TEST_CASE("a renamed limit keeps its leases", "[v2][leases]") {
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -6,7 +6,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 constexpr const char* kConflict =
@@ -330,4 +330,4 @@ TEST_CASE("v2 decay runs on through writes other than active_slots", "[v2][limit
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -7,7 +7,7 @@
 #include "e2e_support.h"
 #include "slotd_process.h"
 
-namespace slotd_e2e {
+namespace slotd::e2e {
 namespace {
 
 const std::string kIncrement = "/api/v2/concurrency_limits/increment";
@@ -335,4 +335,4 @@ TEST_CASE("v2 Retry-After is jittered so denied clients do not retry in lock-ste
 }
 
 }  // namespace
-}  // namespace slotd_e2e
+}  // namespace slotd::e2e

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "api/json_error_locator.h"
-#include "api/responses.h"
+#include "api/json/syntax_error_location.h"
+#include "api/prefect/responses.h"
 
 namespace slotd::fuzz {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/dispatch.h"
+#include "api/prefect/dispatch.h"
 
 namespace slotd::fuzz {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/basic_auth.h"
+#include "api/http/basic_auth.h"
 #include "tests/fuzz/fuzz_server.h"
 
 namespace {

@@ -1,0 +1,267 @@
+#include "api/http/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <optional>
+#include <chrono>
+#include <thread>
+
+#include "api/http/access_log.h"
+#include "api/http/basic_auth.h"
+#include "api/http/bounded_server.h"
+#include "api/prefect/dispatch.h"
+#include "api/http/request_framing.h"
+#include "api/prefect/responses.h"
+#include "api/http/thread_pool.h"
+
+namespace slotd::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Prefect compresses with Starlette's GZipMiddleware, which leaves bodies
+// under 500 bytes alone; compressing every small answer would cost more
+// than the request itself.
+constexpr size_t kMinCompressedBody = 500;
+// cpp-httplib closes a keep-alive connection after this many requests by
+// default (5); clients such as Prefect's expect to keep it.
+constexpr size_t kKeepAliveMaxRequests = 1000000;
+constexpr size_t kInitialThreads = 8;
+// Threads beyond max_connections, which only answer 503 to connections over
+// the bound: rejecting takes at most a few milliseconds, so a few suffice.
+constexpr size_t kRejectingThreads = 8;
+
+// The request this thread is serving: when it started, and whether it is
+// counted in flight. A connection is served by one thread from the request
+// line to the last byte of the answer.
+thread_local Clock::time_point t_request_start;
+thread_local bool t_request_counted = false;
+
+const std::string* FindHeader(const httplib::Request& req, const char* name) {
+  auto it = req.headers.find(name);  // httplib compares header names case-insensitively
+  return it == req.headers.end() ? nullptr : &it->second;
+}
+
+// Whether httplib must read a body before the request can be served. Other
+// requests are served before httplib would try (it would wait for the
+// connection to close on a POST with no Content-Length).
+bool ExpectsBody(const httplib::Request& req) {
+  const std::string& method = req.method;
+  if (method != "POST" && method != "PUT" && method != "PATCH" && method != "DELETE") return false;
+  if (const std::string* encoding = FindHeader(req, "Transfer-Encoding")) {
+    return encoding->find("chunked") != std::string::npos;
+  }
+  const std::string* length = FindHeader(req, "Content-Length");
+  return length != nullptr && length->find_first_not_of("0 \t") != std::string::npos;
+}
+
+void WriteAnswer(ApiResponse& answer, const httplib::Request& req, httplib::Response& res) {
+  res.status = answer.status;
+  if (!answer.body.empty()) {
+    res.body = std::move(answer.body);
+    res.set_header("Content-Type", "application/json");
+  }
+  if (!answer.retry_after.empty()) res.set_header("Retry-After", answer.retry_after);
+  if (!answer.allow.empty()) res.set_header("Allow", std::string(answer.allow));
+  // httplib decides compression and byte ranges from the request as it
+  // writes the answer. The request object is not const (httplib owns one per
+  // request), so adjusting it here steers only this answer: no compression
+  // of small bodies, and no ranges (Prefect ignores Range on the API).
+  auto& mutable_req = const_cast<httplib::Request&>(req);
+  mutable_req.ranges.clear();
+  if (res.body.size() < kMinCompressedBody) mutable_req.headers.erase("Accept-Encoding");
+}
+
+// Answers a request refused on its head alone. Its body, if any, was never
+// read, so the connection cannot carry another request: it closes.
+void RefuseAndClose(const FramingRefusal& refusal, const httplib::Request& req,
+                    httplib::Response& res) {
+  ApiResponse answer;
+  RespondDetail(&answer, refusal.status, refusal.detail);
+  // httplib writes "Connection: close" when the request asked for it.
+  const_cast<httplib::Request&>(req).set_header("Connection", "close");
+  WriteAnswer(answer, req, res);
+  BoundedServer::CloseAfterThisAnswer();
+}
+
+// The detail of an error answer httplib produced before any handler ran.
+const char* LibraryErrorDetail(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 413: return "Request body too large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    default: return "Internal Server Error";
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const ApiContext& context, ServerSettings settings)
+      : context(context),
+        settings(std::move(settings)),
+        log(this->settings.access_log),
+        server(BoundsOf(this->settings)) {}
+
+  static ConnectionBounds BoundsOf(const ServerSettings& settings) {
+    ConnectionBounds bounds;
+    bounds.max_connections = settings.max_connections;
+    bounds.request_timeout = settings.request_timeout;
+    bounds.idle_timeout = std::chrono::seconds(settings.keep_alive_seconds);
+    bounds.tls = settings.tls;
+    return bounds;
+  }
+
+  void Configure();
+  void BeginRequest();
+  void Serve(const httplib::Request& req, httplib::Response& res);
+  void Log(const httplib::Request& req, const httplib::Response& res);
+
+  const ApiContext& context;
+  const ServerSettings settings;
+  const AccessLog log;
+  BoundedServer server;
+  std::atomic<int> in_flight{0};
+  int listen_socket = -1;
+};
+
+void HttpServer::Impl::Configure() {
+  server.new_task_queue = [this] {
+    return new GrowingThreadPool(kInitialThreads, settings.max_connections + kRejectingThreads);
+  };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  server.set_payload_max_length(settings.max_body_bytes);
+  // Replaces httplib's default SO_REUSEPORT, which would let a second server
+  // bind the same port instead of failing; and remembers the socket.
+  server.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket = sock;
+  });
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    BeginRequest();
+    if (std::optional<FramingRefusal> refusal = CheckRequestFraming(req, settings.max_body_bytes)) {
+      RefuseAndClose(*refusal, req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (ExpectsBody(req)) return httplib::Server::HandlerResponse::Unhandled;
+    Serve(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // Requests with a body come here once httplib has read it.
+  const std::string any_path = ".*";
+  auto serve = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
+  server.Post(any_path, serve);
+  server.Put(any_path, serve);
+  server.Patch(any_path, serve);
+  server.Delete(any_path, serve);
+  // Answers httplib produces itself: 413 for a body over the limit, 400 for
+  // a malformed request. Answers with a body are ours and pass through.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    ApiResponse answer;
+    RespondDetail(&answer, res.status, LibraryErrorDetail(res.status));
+    res.body = std::move(answer.body);
+    res.set_header("Content-Type", "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr) {
+    ApiResponse answer;
+    RespondDetail(&answer, 500, "Internal Server Error");
+    res.status = 500;
+    res.body = std::move(answer.body);
+    res.set_header("Content-Type", "application/json");
+  });
+  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    Log(req, res);
+  });
+}
+
+void HttpServer::Impl::BeginRequest() {
+  t_request_start = Clock::now();
+  if (!t_request_counted) {
+    t_request_counted = true;
+    in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res) {
+  ApiResponse answer;
+  if (req.body.size() > settings.max_body_bytes) {
+    // httplib checks Content-Length only; a chunked body is measured here.
+    RespondDetail(&answer, 413, "Request body too large");
+  } else if (settings.auth_string && !IsAuthExempt(req.method, req.target) &&
+             !IsAuthorized(req.get_header_value("Authorization"), *settings.auth_string)) {
+    answer.status = 401;
+    answer.body = R"({"exception_message":"Unauthorized"})";
+  } else {
+    ApiRequest request;
+    request.method = req.method;
+    request.path = req.path;
+    request.body = req.body;
+    if (const std::string* version = FindHeader(req, "x-prefect-api-version")) {
+      request.api_version_header = *version;
+    }
+    if (auto client = req.params.find("client"); client != req.params.end()) {
+      request.csrf_client = client->second;
+    }
+    Dispatch(context, request, &answer);
+  }
+  WriteAnswer(answer, req, res);
+}
+
+void HttpServer::Impl::Log(const httplib::Request& req, const httplib::Response& res) {
+  int64_t micros = 0;
+  if (t_request_counted) {
+    micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t_request_start)
+                 .count();
+    t_request_counted = false;
+    in_flight.fetch_sub(1, std::memory_order_release);
+  }
+  log.Record(req.method, req.target, res.status, micros);
+}
+
+HttpServer::HttpServer(const ApiContext& context, ServerSettings settings)
+    : impl_(std::make_unique<Impl>(context, std::move(settings))) {
+  impl_->Configure();
+}
+
+HttpServer::~HttpServer() = default;
+
+int HttpServer::Bind() {
+  const ServerSettings& settings = impl_->settings;
+  int port = -1;
+  if (settings.port == 0) {
+    port = impl_->server.bind_to_any_port(settings.host);
+  } else if (impl_->server.bind_to_port(settings.host, settings.port)) {
+    port = settings.port;
+  }
+  // httplib listens with a backlog of 5; a burst of clients connecting at
+  // once would see dropped handshakes. Listening again raises the backlog.
+  if (port >= 0) ::listen(impl_->listen_socket, SOMAXCONN);
+  return port;
+}
+
+void HttpServer::Serve() { impl_->server.listen_after_bind(); }
+
+void HttpServer::Stop() {
+  // httplib's stop() does nothing until the accept loop runs; Serve() may
+  // have been called an instant ago.
+  for (int i = 0; i < 1000 && !impl_->server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->server.stop();
+}
+
+int HttpServer::InFlight() const { return impl_->in_flight.load(std::memory_order_acquire); }
+
+size_t HttpServer::OpenConnections() const { return impl_->server.OpenConnections(); }
+
+}  // namespace slotd::api

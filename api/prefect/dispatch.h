@@ -1,0 +1,15 @@
+// One API request from routing to answer, independent of the HTTP library:
+// the route, then (as FastAPI orders it) the JSON body, the
+// x-prefect-api-version check, and the handler.
+#pragma once
+
+#include "api/prefect/context.h"
+#include "api/prefect/responses.h"
+
+namespace slotd::api {
+
+// Answers `request` into *out (which starts default-constructed).
+// Thread-safe: it reads `context` and calls the engine.
+void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out);
+
+}  // namespace slotd::api

@@ -1,0 +1,73 @@
+// The route handlers. Each reads its typed request, makes one engine call
+// and writes the answer; none keeps state between requests.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/prefect/context.h"
+#include "api/prefect/request_parsing.h"
+#include "api/prefect/responses.h"
+#include "api/prefect/router.h"
+
+namespace slotd::api {
+
+struct HandlerInput {
+  const ApiContext& context;
+  const ApiRequest& request;
+  const RouteMatch& match;
+  Body body;  // parsed; nullopt when there was none (or it was JSON null)
+};
+
+using Handler = void (*)(const HandlerInput& in, ApiResponse* out);
+
+// handlers_root.cc
+void HandleHealth(const HandlerInput& in, ApiResponse* out);
+void HandleReady(const HandlerInput& in, ApiResponse* out);
+void HandleVersion(const HandlerInput& in, ApiResponse* out);
+void HandleAdminVersion(const HandlerInput& in, ApiResponse* out);
+void HandleHello(const HandlerInput& in, ApiResponse* out);
+void HandleCsrfToken(const HandlerInput& in, ApiResponse* out);
+
+// handlers_v1.cc
+void HandleV1Create(const HandlerInput& in, ApiResponse* out);
+void HandleV1ReadById(const HandlerInput& in, ApiResponse* out);
+void HandleV1ReadByTag(const HandlerInput& in, ApiResponse* out);
+void HandleV1Filter(const HandlerInput& in, ApiResponse* out);
+void HandleV1ResetByTag(const HandlerInput& in, ApiResponse* out);
+void HandleV1DeleteById(const HandlerInput& in, ApiResponse* out);
+void HandleV1DeleteByTag(const HandlerInput& in, ApiResponse* out);
+void HandleV1Increment(const HandlerInput& in, ApiResponse* out);
+void HandleV1Decrement(const HandlerInput& in, ApiResponse* out);
+
+// handlers_v2.cc
+void HandleV2Create(const HandlerInput& in, ApiResponse* out);
+void HandleV2Read(const HandlerInput& in, ApiResponse* out);
+void HandleV2Filter(const HandlerInput& in, ApiResponse* out);
+void HandleV2Update(const HandlerInput& in, ApiResponse* out);
+void HandleV2Delete(const HandlerInput& in, ApiResponse* out);
+void HandleV2Increment(const HandlerInput& in, ApiResponse* out);
+void HandleV2IncrementWithLease(const HandlerInput& in, ApiResponse* out);
+void HandleV2Decrement(const HandlerInput& in, ApiResponse* out);
+void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out);
+void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
+
+// Shared by the handler files (handlers_common.cc).
+
+// The request body as the 422 echoes it: as parsed, or "null".
+std::string RequestBodyJson(Body body);
+// The 422 for `errors` on this request.
+void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors, ApiResponse* out);
+// An engine status the handler has no answer of its own for: a cap refusal
+// (503; any call that creates a limit or a lease can meet one), else a status
+// its validation should have ruled out (500 naming it, so the mismatch is
+// visible).
+void RespondOtherStatus(Status status, ApiResponse* out);
+// The 409 Prefect answers on a duplicate name.
+void RespondNameTaken(ApiResponse* out);
+// The 422 of a filter body whose limit is out of range.
+void RespondBadPageLimit(PageOutcome outcome, int64_t default_limit, ApiResponse* out);
+// "tag:<tag>", the limit name behind a v1 tag.
+std::string TagLimitName(std::string_view tag);
+
+}  // namespace slotd::api

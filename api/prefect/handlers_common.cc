@@ -1,0 +1,53 @@
+#include "api/prefect/handlers.h"
+
+#include "api/json/input_echo.h"
+
+namespace slotd::api {
+
+std::string RequestBodyJson(Body body) { return body ? EchoedJson(*body) : std::string("null"); }
+
+void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors,
+                           ApiResponse* out) {
+  RespondInvalid(out, errors, RequestBodyJson(in.body));
+}
+
+void RespondOtherStatus(Status status, ApiResponse* out) {
+  switch (status) {
+    case Status::kTooManyLimits:
+      return RespondDetail(out, 503,
+                           "Too many concurrency limits: this server's --max-limits is reached. "
+                           "Delete a limit first.");
+    case Status::kTooManyLeases:
+      return RespondDetail(out, 503,
+                           "Too many concurrency leases: this server's --max-leases is reached. "
+                           "Release a lease or wait for one to expire.");
+    default:
+      return RespondDetail(out, 500, std::string("Internal Server Error: engine answered ") +
+                                         StatusName(status));
+  }
+}
+
+void RespondNameTaken(ApiResponse* out) {
+  RespondDetail(out, 409,
+                "Data integrity conflict. This usually means a unique or foreign key constraint "
+                "was violated. See server logs for details.");
+}
+
+void RespondBadPageLimit(PageOutcome outcome, int64_t default_limit, ApiResponse* out) {
+  if (outcome == PageOutcome::kLimitNegative) {
+    RespondDetail(out, 422, "Invalid limit: must be greater than or equal to 0.");
+  } else {
+    RespondDetail(out, 422, "Invalid limit: must be less than or equal to " +
+                                std::to_string(default_limit) + ".");
+  }
+}
+
+std::string TagLimitName(std::string_view tag) {
+  std::string name;
+  name.reserve(kTagPrefix.size() + tag.size());
+  name.append(kTagPrefix);
+  name.append(tag);
+  return name;
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,41 @@
+// GET /api/health, /ready, /version, /admin/version, /hello and /csrf-token.
+#include "api/prefect/handlers.h"
+#include "api/json/writer.h"
+
+namespace slotd::api {
+namespace {
+
+void RespondJsonString(std::string_view text, ApiResponse* out) {
+  out->status = 200;
+  out->body.clear();
+  AppendJsonString(&out->body, text);
+}
+
+}  // namespace
+
+void HandleHealth(const HandlerInput&, ApiResponse* out) { out->body = "true"; }
+
+void HandleReady(const HandlerInput&, ApiResponse* out) { out->body = R"({"message":"OK"})"; }
+
+void HandleVersion(const HandlerInput& in, ApiResponse* out) {
+  RespondJsonString(in.context.config.api_version, out);
+}
+
+void HandleAdminVersion(const HandlerInput& in, ApiResponse* out) {
+  RespondJsonString(in.context.config.prefect_version, out);
+}
+
+void HandleHello(const HandlerInput&, ApiResponse* out) { RespondJsonString("\U0001F44B", out); }
+
+// slotd, like a default Prefect server, runs without CSRF protection; this
+// answer tells a Prefect client to stop asking for tokens.
+void HandleCsrfToken(const HandlerInput& in, ApiResponse* out) {
+  if (!in.request.csrf_client) {
+    static constexpr LocNode kQuery{nullptr, std::string_view("query")};
+    RespondInvalidRequest(in, {MissingError({&kQuery, std::string_view("client")}, "null")}, out);
+    return;
+  }
+  RespondDetail(out, 422, "CSRF protection is disabled.");
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,139 @@
+// The v1 tag-limit routes (/api/concurrency_limits): a view over the limits
+// named "tag:<tag>".
+#include "api/prefect/handlers.h"
+#include "api/json/python_float_repr.h"
+
+namespace slotd::api {
+namespace {
+
+constexpr std::string_view kNotFound = "Concurrency limit not found";
+
+// A lookup by a path parameter fails the same way whether the name does not
+// exist or could not exist.
+bool IsMissing(Status status) {
+  return status == Status::kNotFound || status == Status::kInvalidName;
+}
+
+void RespondLimit(const LimitSnapshot& limit, ApiResponse* out) {
+  out->status = 200;
+  out->body = ConcurrencyLimitJson(limit);
+}
+
+void RespondDeleted(Status status, ApiResponse* out) {
+  if (status == Status::kOk) return RespondNull(out);
+  if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
+  RespondOtherStatus(status, out);
+}
+
+}  // namespace
+
+void HandleV1Create(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  TagLimitUpsert request;
+  if (!ParseTagLimitUpsert(in.body, &request, &errors)) {
+    return RespondInvalidRequest(in, errors, out);
+  }
+  LimitSnapshot limit;
+  bool created = false;
+  const Status status =
+      in.context.engine->UpsertTagLimit(request.tag, request.concurrency_limit, &limit, &created);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  RespondLimit(limit, out);
+  // Prefect's OpenAPI lists only 200, but its server answers 201 for a new limit.
+  out->status = created ? 201 : 200;
+}
+
+void HandleV1ReadById(const HandlerInput& in, ApiResponse* out) {
+  LimitSnapshot limit;
+  const Status status = in.context.engine->ReadLimit(in.match.id, &limit, /*with_holders=*/true);
+  // A v2 limit without the tag: prefix has no v1 view.
+  if (IsMissing(status) || (status == Status::kOk && !limit.name.starts_with(kTagPrefix))) {
+    return RespondDetail(out, 404, kNotFound);
+  }
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  RespondLimit(limit, out);
+}
+
+void HandleV1ReadByTag(const HandlerInput& in, ApiResponse* out) {
+  const std::string name = TagLimitName(in.match.param);
+  LimitSnapshot limit;
+  const Status status =
+      in.context.engine->ReadLimit(std::string_view(name), &limit, /*with_holders=*/true);
+  if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  RespondLimit(limit, out);
+}
+
+void HandleV1Filter(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  Page page;
+  const int64_t default_limit = in.context.config.default_limit;
+  const PageOutcome outcome = ParsePage(in.body, default_limit, &page, &errors);
+  if (outcome == PageOutcome::kInvalid) return RespondInvalidRequest(in, errors, out);
+  if (outcome != PageOutcome::kOk) return RespondBadPageLimit(outcome, default_limit, out);
+  std::vector<LimitSnapshot> limits;
+  in.context.engine->ListLimits(kTagPrefix, static_cast<size_t>(page.offset),
+                                static_cast<size_t>(page.limit), &limits, /*with_holders=*/true);
+  out->status = 200;
+  out->body = ConcurrencyLimitListJson(limits);
+}
+
+void HandleV1ResetByTag(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  std::vector<Uuid> slot_override;
+  if (!ParseTagReset(in.body, &slot_override, &errors)) {
+    return RespondInvalidRequest(in, errors, out);
+  }
+  const Status status = in.context.engine->ResetTagLimit(in.match.param, slot_override);
+  RespondDeleted(status, out);
+}
+
+void HandleV1DeleteById(const HandlerInput& in, ApiResponse* out) {
+  // As in Prefect, any limit can be deleted by id here, tag: prefix or not.
+  RespondDeleted(in.context.engine->DeleteLimit(in.match.id), out);
+}
+
+void HandleV1DeleteByTag(const HandlerInput& in, ApiResponse* out) {
+  const std::string name = TagLimitName(in.match.param);
+  RespondDeleted(in.context.engine->DeleteLimit(std::string_view(name)), out);
+}
+
+void HandleV1Increment(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  TaskRunTags request;
+  if (!ParseTaskRunTags(in.body, &request, &errors)) return RespondInvalidRequest(in, errors, out);
+  TagIncrementOutcome outcome;
+  const Status status =
+      in.context.engine->IncrementByTaskRun(request.names, request.task_run_id, &outcome);
+  switch (status) {
+    case Status::kOk:
+      out->status = 200;
+      out->body = MinimalLimitListJson(outcome.limits);
+      return;
+    case Status::kZeroLimit:
+      return RespondDetail(out, 423,
+                           "The concurrency limit on tag \"" + outcome.refusing_tag +
+                               "\" is 0 and will deadlock if the task tries to run again.");
+    case Status::kLocked:
+      RespondDetail(out, 423,
+                    "Concurrency limit for the " + outcome.refusing_tag + " tag has been reached");
+      out->retry_after = PythonFloat(outcome.retry_after_seconds);
+      return;
+    default:
+      return RespondOtherStatus(status, out);
+  }
+}
+
+void HandleV1Decrement(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  TaskRunTags request;
+  if (!ParseTaskRunTags(in.body, &request, &errors)) return RespondInvalidRequest(in, errors, out);
+  std::vector<LimitRef> limits;
+  const Status status =
+      in.context.engine->DecrementByTaskRun(request.names, request.task_run_id, &limits);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  out->status = 200;
+  out->body = MinimalLimitListJson(limits);
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,181 @@
+// The v2 routes (/api/v2/concurrency_limits): global limits, slots, leases.
+#include "api/json/body_fields.h"
+#include "api/prefect/handlers.h"
+#include "api/json/writer.h"
+#include "api/json/python_float_repr.h"
+#include "api/json/pydantic_uuid_error.h"
+
+namespace slotd::api {
+namespace {
+
+constexpr std::string_view kNotFound = "Concurrency Limit not found";
+
+// Prefect's {id_or_name}: a value that parses as a UUID is an id.
+LimitKey KeyOf(std::string_view id_or_name) {
+  if (std::optional<Uuid> id = ParseUuid(id_or_name)) return *id;
+  return id_or_name;
+}
+
+bool IsMissing(Status status) {
+  return status == Status::kNotFound || status == Status::kInvalidName;
+}
+
+std::string NoDecayMessage(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) {
+    if (!joined.empty()) joined.push_back(',');
+    joined += name;
+  }
+  std::string message =
+      "Only concurrency limits with slot decay can be used for rate limiting. The following "
+      "limits do not have a decay configured: ";
+  AppendPythonStringRepr(&message, joined);
+  return message;
+}
+
+// Both increment routes: the same acquisition, answered with or without a lease.
+void Acquire(const HandlerInput& in, bool with_lease, ApiResponse* out) {
+  ValidationErrors errors;
+  SlotsAcquire request;
+  if (!ParseSlotsAcquire(in.body, with_lease, &request, &errors)) {
+    return RespondInvalidRequest(in, errors, out);
+  }
+  AcquireRequest acquire;
+  acquire.names = request.names;
+  acquire.slots = request.slots;
+  acquire.mode = request.mode;
+  if (with_lease) {
+    acquire.lease = LeaseTerms{SecondsToMicros(request.lease_duration_seconds), request.holder};
+  }
+  AcquireOutcome outcome;
+  const Status status = in.context.engine->Acquire(acquire, &outcome);
+  switch (status) {
+    case Status::kOk:
+      out->status = 200;
+      out->body = with_lease ? LeaseResponseJson(outcome.lease_id, outcome.limits)
+                             : MinimalLimitListJson(outcome.limits);
+      return;
+    case Status::kSlotsExceedLimit:
+      return RespondDetail(out, 422, "Slots requested is greater than the limit");
+    case Status::kNoDecayForRateLimit:
+      return RespondDetail(out, 422, NoDecayMessage(outcome.names_without_decay));
+    case Status::kLocked:
+      RespondDetail(out, 423, "Locked");
+      out->retry_after = PythonFloat(outcome.retry_after_seconds);
+      return;
+    default:
+      return RespondOtherStatus(status, out);
+  }
+}
+
+}  // namespace
+
+void HandleV2Create(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  NewLimit spec;
+  if (!ParseLimitCreate(in.body, &spec, &errors)) return RespondInvalidRequest(in, errors, out);
+  LimitSnapshot limit;
+  const Status status = in.context.engine->CreateLimit(spec, &limit);
+  if (status == Status::kNameTaken) return RespondNameTaken(out);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  out->status = 201;
+  out->body = LimitV2Json(limit);
+}
+
+void HandleV2Read(const HandlerInput& in, ApiResponse* out) {
+  LimitSnapshot limit;
+  const Status status = in.context.engine->ReadLimit(KeyOf(in.match.param), &limit);
+  if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  out->status = 200;
+  out->body = GlobalLimitJson(limit);
+}
+
+void HandleV2Filter(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  Page page;
+  const int64_t default_limit = in.context.config.default_limit;
+  const PageOutcome outcome = ParsePage(in.body, default_limit, &page, &errors);
+  if (outcome == PageOutcome::kInvalid) return RespondInvalidRequest(in, errors, out);
+  if (outcome != PageOutcome::kOk) return RespondBadPageLimit(outcome, default_limit, out);
+  std::vector<LimitSnapshot> limits;
+  in.context.engine->ListLimits("", static_cast<size_t>(page.offset),
+                                static_cast<size_t>(page.limit), &limits);
+  out->status = 200;
+  out->body = GlobalLimitListJson(limits);
+}
+
+void HandleV2Update(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  LimitPatch patch;
+  if (!ParseLimitUpdate(in.body, &patch, &errors)) return RespondInvalidRequest(in, errors, out);
+  const Status status = in.context.engine->UpdateLimit(KeyOf(in.match.param), patch);
+  if (status == Status::kOk) return RespondNoContent(out);
+  if (status == Status::kNameTaken) return RespondNameTaken(out);
+  if (status == Status::kNotFound) return RespondDetail(out, 404, kNotFound);
+  RespondOtherStatus(status, out);
+}
+
+void HandleV2Delete(const HandlerInput& in, ApiResponse* out) {
+  const Status status = in.context.engine->DeleteLimit(KeyOf(in.match.param));
+  if (status == Status::kOk) return RespondNoContent(out);
+  if (IsMissing(status)) return RespondDetail(out, 404, kNotFound);
+  RespondOtherStatus(status, out);
+}
+
+void HandleV2Increment(const HandlerInput& in, ApiResponse* out) { Acquire(in, false, out); }
+
+void HandleV2IncrementWithLease(const HandlerInput& in, ApiResponse* out) {
+  Acquire(in, true, out);
+}
+
+void HandleV2Decrement(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  SlotsRelease request;
+  if (!ParseSlotsRelease(in.body, &request, &errors)) return RespondInvalidRequest(in, errors, out);
+  ReleaseRequest release;
+  release.names = request.names;
+  release.slots = request.slots;
+  release.occupancy_seconds = request.occupancy_seconds;
+  std::vector<LimitRef> limits;
+  const Status status = in.context.engine->Release(release, &limits);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
+  out->status = 200;
+  out->body = MinimalLimitListJson(limits);
+}
+
+void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out) {
+  ValidationErrors errors;
+  Uuid lease_id{};
+  if (!ParseLeaseRelease(in.body, &lease_id, &errors)) return RespondInvalidRequest(in, errors, out);
+  // An unknown or already released lease is not an error (Prefect: 204).
+  in.context.engine->ReleaseLease(lease_id);
+  RespondNoContent(out);
+}
+
+void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out) {
+  // FastAPI validates the path before the body and reports both.
+  ValidationErrors errors;
+  FieldReader reader(&errors);
+  static constexpr LocNode kPath{nullptr, std::string_view("path")};
+  const std::optional<Uuid> lease_id = ParseUuid(in.match.param);
+  if (!lease_id) {
+    std::string input;
+    AppendJsonString(&input, in.match.param);
+    reader.Record(UuidParsingError({&kPath, std::string_view("lease_id")},
+                                   UuidErrorText(in.match.param), std::move(input)));
+  }
+  double seconds = kDefaultLeaseSeconds;
+  ValidationErrors body_errors;
+  ParseLeaseRenewal(in.body, &seconds, &body_errors);
+  for (ValidationError& error : body_errors) reader.Record(std::move(error));
+  if (!reader.ok()) return RespondInvalidRequest(in, errors, out);
+  const Status status = in.context.engine->RenewLease(*lease_id, SecondsToMicros(seconds));
+  if (status == Status::kOk) return RespondNoContent(out);
+  if (status == Status::kLeaseNotFound) {
+    return RespondDetail(out, 410, "Lease not found - it may have expired or been revoked");
+  }
+  RespondOtherStatus(status, out);
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,177 @@
+#include "api/prefect/responses.h"
+
+#include "api/json/writer.h"
+
+namespace slotd::api {
+namespace {
+
+// Rough serialised sizes, so a body is allocated once.
+constexpr size_t kLimitJsonSize = 320;
+constexpr size_t kMinimalJsonSize = 96;
+
+std::string_view BareTag(std::string_view name) {
+  return name.starts_with(kTagPrefix) ? name.substr(kTagPrefix.size()) : name;
+}
+
+void WriteIdAndTimes(JsonWriter& writer, const LimitSnapshot& limit) {
+  writer.Key("id");
+  writer.Uuid(limit.id);
+  writer.Key("created");
+  writer.Timestamp(limit.created);
+  writer.Key("updated");
+  writer.Timestamp(limit.updated);
+}
+
+void WriteConcurrencyLimit(JsonWriter& writer, const LimitSnapshot& limit) {
+  writer.BeginObject();
+  WriteIdAndTimes(writer, limit);
+  writer.Key("tag");
+  writer.String(BareTag(limit.name));
+  writer.Key("concurrency_limit");
+  writer.Int(limit.limit);
+  writer.Key("active_slots");
+  writer.BeginArray();
+  for (const Uuid& holder : limit.task_run_holders) writer.Uuid(holder);
+  writer.EndArray();
+  writer.EndObject();
+}
+
+// The fields both v2 limit shapes open with, id through active_slots (they
+// differ after it: the create response has denied_slots next).
+void WriteLimitHead(JsonWriter& writer, const LimitSnapshot& limit) {
+  WriteIdAndTimes(writer, limit);
+  writer.Key("active");
+  writer.Bool(limit.active);
+  writer.Key("name");
+  writer.String(limit.name);
+  writer.Key("limit");
+  writer.Int(limit.limit);
+  writer.Key("active_slots");
+  writer.Int(limit.active_slots);
+}
+
+void WriteGlobalLimit(JsonWriter& writer, const LimitSnapshot& limit) {
+  writer.BeginObject();
+  WriteLimitHead(writer, limit);
+  writer.Key("slot_decay_per_second");
+  writer.Double(limit.slot_decay_per_second);
+  writer.EndObject();
+}
+
+void WriteMinimalList(JsonWriter& writer, std::span<const LimitRef> limits) {
+  writer.BeginArray();
+  for (const LimitRef& limit : limits) {
+    writer.BeginObject();
+    writer.Key("id");
+    writer.Uuid(limit.id);
+    writer.Key("name");
+    writer.String(limit.name);
+    writer.Key("limit");
+    writer.Int(limit.limit);
+    writer.EndObject();
+  }
+  writer.EndArray();
+}
+
+}  // namespace
+
+void RespondDetail(ApiResponse* out, int status, std::string_view message) {
+  out->status = status;
+  out->body.clear();
+  JsonWriter writer(&out->body);
+  writer.BeginObject();
+  writer.Key("detail");
+  writer.String(message);
+  writer.EndObject();
+}
+
+void RespondInvalid(ApiResponse* out, const ValidationErrors& errors,
+                    std::string_view request_body_json) {
+  out->status = 422;
+  out->body = ValidationErrorBody(errors, request_body_json);
+}
+
+void RespondNull(ApiResponse* out) {
+  out->status = 200;
+  out->body = "null";
+}
+
+void RespondNoContent(ApiResponse* out) {
+  out->status = 204;
+  out->body.clear();
+}
+
+std::string ConcurrencyLimitJson(const LimitSnapshot& limit) {
+  std::string body;
+  body.reserve(kLimitJsonSize + 40 * limit.task_run_holders.size());
+  JsonWriter writer(&body);
+  WriteConcurrencyLimit(writer, limit);
+  return body;
+}
+
+std::string ConcurrencyLimitListJson(std::span<const LimitSnapshot> limits) {
+  std::string body;
+  body.reserve(2 + kLimitJsonSize * limits.size());
+  JsonWriter writer(&body);
+  writer.BeginArray();
+  for (const LimitSnapshot& limit : limits) WriteConcurrencyLimit(writer, limit);
+  writer.EndArray();
+  return body;
+}
+
+std::string LimitV2Json(const LimitSnapshot& limit) {
+  std::string body;
+  body.reserve(kLimitJsonSize);
+  JsonWriter writer(&body);
+  writer.BeginObject();
+  WriteLimitHead(writer, limit);
+  writer.Key("denied_slots");
+  writer.Int(limit.denied_slots);
+  writer.Key("slot_decay_per_second");
+  writer.Double(limit.slot_decay_per_second);
+  writer.Key("avg_slot_occupancy_seconds");
+  writer.Double(limit.avg_slot_occupancy_seconds);
+  writer.EndObject();
+  return body;
+}
+
+std::string GlobalLimitJson(const LimitSnapshot& limit) {
+  std::string body;
+  body.reserve(kLimitJsonSize);
+  JsonWriter writer(&body);
+  WriteGlobalLimit(writer, limit);
+  return body;
+}
+
+std::string GlobalLimitListJson(std::span<const LimitSnapshot> limits) {
+  std::string body;
+  body.reserve(2 + kLimitJsonSize * limits.size());
+  JsonWriter writer(&body);
+  writer.BeginArray();
+  for (const LimitSnapshot& limit : limits) WriteGlobalLimit(writer, limit);
+  writer.EndArray();
+  return body;
+}
+
+std::string MinimalLimitListJson(std::span<const LimitRef> limits) {
+  std::string body;
+  body.reserve(2 + kMinimalJsonSize * limits.size());
+  JsonWriter writer(&body);
+  WriteMinimalList(writer, limits);
+  return body;
+}
+
+std::string LeaseResponseJson(const Uuid& lease_id, std::span<const LimitRef> limits) {
+  std::string body;
+  body.reserve(64 + kMinimalJsonSize * limits.size());
+  JsonWriter writer(&body);
+  writer.BeginObject();
+  writer.Key("lease_id");
+  writer.Uuid(lease_id);
+  writer.Key("limits");
+  WriteMinimalList(writer, limits);
+  writer.EndObject();
+  return body;
+}
+
+}  // namespace slotd::api

@@ -1,0 +1,54 @@
+// What a handler answers, and one serialiser per response shape of
+// shared/spec/API.md, each writing its fields in the spec's order.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "api/json/validation_error.h"
+#include "engine/slot_engine.h"
+
+namespace slotd::api {
+
+// An HTTP answer before it reaches the server library. Every non-empty body
+// is JSON (Content-Type application/json).
+struct ApiResponse {
+  int status = 200;
+  std::string body;         // empty for 204
+  std::string retry_after;  // a Retry-After header when not empty
+  std::string_view allow;   // an Allow header (405) when not empty
+};
+
+// {"detail":"<message>"} with `status`.
+void RespondDetail(ApiResponse* out, int status, std::string_view message);
+// The 422 of a request that failed validation; `request_body_json` is the
+// body as parsed (rendered), its raw text as a JSON string, or "null".
+void RespondInvalid(ApiResponse* out, const ValidationErrors& errors,
+                    std::string_view request_body_json);
+// 200 with body `null`.
+void RespondNull(ApiResponse* out);
+// 204, no body.
+void RespondNoContent(ApiResponse* out);
+
+// ConcurrencyLimit (v1): id, created, updated, tag, concurrency_limit,
+// active_slots (the task_run holders). `limit` is a tag: limit.
+std::string ConcurrencyLimitJson(const LimitSnapshot& limit);
+std::string ConcurrencyLimitListJson(std::span<const LimitSnapshot> limits);
+
+// ConcurrencyLimitV2 (v2 create): id, created, updated, active, name, limit,
+// active_slots, denied_slots, slot_decay_per_second, avg_slot_occupancy_seconds.
+std::string LimitV2Json(const LimitSnapshot& limit);
+
+// GlobalConcurrencyLimitResponse (v2 read and filter): id, created, updated,
+// active, name, limit, active_slots, slot_decay_per_second.
+std::string GlobalLimitJson(const LimitSnapshot& limit);
+std::string GlobalLimitListJson(std::span<const LimitSnapshot> limits);
+
+// A list of MinimalConcurrencyLimitResponse: id, name, limit.
+std::string MinimalLimitListJson(std::span<const LimitRef> limits);
+
+// ConcurrencyLimitWithLeaseResponse: lease_id, limits.
+std::string LeaseResponseJson(const Uuid& lease_id, std::span<const LimitRef> limits);
+
+}  // namespace slotd::api

@@ -1,0 +1,161 @@
+#include "api/prefect/router.h"
+
+#include <array>
+#include <cctype>
+
+namespace slotd::api {
+namespace {
+
+// The longest route: v2/concurrency_limits/leases/{lease_id}/renew.
+constexpr size_t kMaxSegments = 5;
+using Segments = std::array<std::string_view, kMaxSegments>;
+
+constexpr std::string_view kApiPrefix = "/api/";
+
+// Splits the path under /api/ into segments; false when it is not under
+// /api/, has too many segments or an empty one (a doubled slash).
+bool SplitPath(std::string_view path, Segments* segments, size_t* count) {
+  if (!path.starts_with(kApiPrefix)) return false;
+  std::string_view rest = path.substr(kApiPrefix.size());
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.empty()) return false;
+  *count = 0;
+  while (true) {
+    const size_t slash = rest.find('/');
+    const std::string_view segment = rest.substr(0, slash);
+    if (segment.empty() || *count == kMaxSegments) return false;
+    (*segments)[(*count)++] = segment;
+    if (slash == std::string_view::npos) return true;
+    rest.remove_prefix(slash + 1);
+  }
+}
+
+RouteMatch Found(Route route, std::string_view param = {}) {
+  RouteMatch match;
+  match.outcome = RouteMatch::Outcome::kFound;
+  match.route = route;
+  match.param = param;
+  return match;
+}
+
+RouteMatch NotAllowed(std::string_view allow) {
+  RouteMatch match;
+  match.outcome = RouteMatch::Outcome::kMethodNotAllowed;
+  match.allow = allow;
+  return match;
+}
+
+// A path served by a single method.
+RouteMatch Only(Method method, Method wanted, Route route, std::string_view param = {}) {
+  if (method == wanted) return Found(route, param);
+  return NotAllowed(wanted == Method::kGet ? "GET" : "POST");
+}
+
+// Starlette's uuid path converter: 8-4-4-4-12 hex digits, either case.
+bool IsCanonicalUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool hyphen_place = i == 8 || i == 13 || i == 18 || i == 23;
+    if (hyphen_place ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+RouteMatch MatchOneSegment(Method method, std::string_view name) {
+  if (name == "health") return Only(method, Method::kGet, Route::kHealth);
+  if (name == "ready") return Only(method, Method::kGet, Route::kReady);
+  if (name == "version") return Only(method, Method::kGet, Route::kVersion);
+  if (name == "hello") return Only(method, Method::kGet, Route::kHello);
+  if (name == "csrf-token") return Only(method, Method::kGet, Route::kCsrfToken);
+  if (name == "concurrency_limits") return Only(method, Method::kPost, Route::kV1Create);
+  return {};
+}
+
+// /concurrency_limits/<segment>: the POST actions, else {id:uuid}.
+RouteMatch MatchV1Item(Method method, std::string_view segment) {
+  if (segment == "filter") return Only(method, Method::kPost, Route::kV1Filter);
+  if (segment == "increment") return Only(method, Method::kPost, Route::kV1Increment);
+  if (segment == "decrement") return Only(method, Method::kPost, Route::kV1Decrement);
+  if (!IsCanonicalUuid(segment)) return {};
+  RouteMatch match;
+  if (method == Method::kGet) {
+    match = Found(Route::kV1ReadById, segment);
+  } else if (method == Method::kDelete) {
+    match = Found(Route::kV1DeleteById, segment);
+  } else {
+    return NotAllowed("GET");
+  }
+  match.id = *ParseUuid(segment);
+  return match;
+}
+
+// /v2/concurrency_limits/<segment>: Prefect registers GET /{id_or_name}
+// before the POST actions, so GET, PATCH and DELETE take any segment (a
+// limit may be named "filter") and only POST looks at the action names.
+RouteMatch MatchV2Item(Method method, std::string_view segment) {
+  switch (method) {
+    case Method::kGet: return Found(Route::kV2Read, segment);
+    case Method::kPatch: return Found(Route::kV2Update, segment);
+    case Method::kDelete: return Found(Route::kV2Delete, segment);
+    case Method::kPost:
+      if (segment == "filter") return Found(Route::kV2Filter);
+      if (segment == "increment") return Found(Route::kV2Increment);
+      if (segment == "increment-with-lease") return Found(Route::kV2IncrementWithLease);
+      if (segment == "decrement") return Found(Route::kV2Decrement);
+      if (segment == "decrement-with-lease") return Found(Route::kV2DecrementWithLease);
+      return NotAllowed("GET");
+    case Method::kOther: return NotAllowed("GET");
+  }
+  return {};
+}
+
+}  // namespace
+
+Method ParseMethod(std::string_view method) {
+  if (method == "GET") return Method::kGet;
+  if (method == "POST") return Method::kPost;
+  if (method == "PATCH") return Method::kPatch;
+  if (method == "DELETE") return Method::kDelete;
+  return Method::kOther;
+}
+
+RouteMatch MatchRoute(Method method, std::string_view path) {
+  Segments s;
+  size_t count = 0;
+  if (!SplitPath(path, &s, &count)) return {};
+  const bool v1 = s[0] == "concurrency_limits";
+  const bool v2 = count >= 2 && s[0] == "v2" && s[1] == "concurrency_limits";
+  switch (count) {
+    case 1:
+      return MatchOneSegment(method, s[0]);
+    case 2:
+      if (s[0] == "admin" && s[1] == "version") return Only(method, Method::kGet, Route::kAdminVersion);
+      if (v1) return MatchV1Item(method, s[1]);
+      if (v2) return Only(method, Method::kPost, Route::kV2Create);
+      return {};
+    case 3:
+      if (v1 && s[1] == "tag") {
+        if (method == Method::kGet) return Found(Route::kV1ReadByTag, s[2]);
+        if (method == Method::kDelete) return Found(Route::kV1DeleteByTag, s[2]);
+        return NotAllowed("GET");
+      }
+      if (v2) return MatchV2Item(method, s[2]);
+      return {};
+    case 4:
+      if (v1 && s[1] == "tag" && s[3] == "reset") {
+        return Only(method, Method::kPost, Route::kV1ResetByTag, s[2]);
+      }
+      return {};
+    case 5:
+      if (v2 && s[2] == "leases" && s[4] == "renew") {
+        return Only(method, Method::kPost, Route::kV2RenewLease, s[3]);
+      }
+      return {};
+    default:
+      return {};
+  }
+}
+
+}  // namespace slotd::api

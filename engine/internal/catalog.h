@@ -1,0 +1,65 @@
+// Catalog: the engine's two indexes beside the limit shards, id -> name and
+// names in order. Internal to the engine.
+//
+// It stores no names of its own: each entry points at the name inside the
+// limit's LimitState, so a limit's name lives in memory once. That is safe
+// because the name is only changed (Rename) and the LimitState only freed
+// (after Remove) with the catalog's locks held exclusively, and readers copy
+// the name out under those locks.
+//
+// Locking: the id index is sharded by id, so lease releases on different
+// limits (which look their limits up by id) do not meet on one lock. The
+// ordered index has a lock of its own. Both are innermost: taken after limit
+// and lease shard locks, id shard before the ordered index, and never held
+// across a call out of the catalog.
+#pragma once
+
+#include <array>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/internal/limit_state.h"
+
+namespace slotd {
+
+class Catalog {
+ public:
+  explicit Catalog(size_t max_limits) : max_limits_(max_limits) {}
+
+  // Indexes `limit` (the caller holds its shard lock; the LimitState must
+  // stay at its address until Remove). False, indexing nothing, if the
+  // catalog already holds max_limits limits.
+  bool Add(const LimitState& limit);
+  // Drops `limit` from both indexes; call before freeing it.
+  void Remove(const LimitState& limit);
+  // Renames `limit` (see LimitState::Rename) and re-indexes it.
+  void Rename(LimitState& limit, std::string new_name, TimePoint now, double old_max_wait);
+
+  // Copies the name of limit `id` into *name; false if there is none.
+  bool NameOf(const Uuid& id, std::string* name) const;
+  // Names starting with `prefix`, in order, skipping `offset` of them, at
+  // most `max_count`.
+  void ListNames(std::string_view prefix, size_t offset, size_t max_count,
+                 std::vector<std::string>* out) const;
+  size_t size() const;
+
+ private:
+  static constexpr size_t kIdShards = 32;
+  struct alignas(64) IdShard {  // aligned: no false sharing between shards
+    mutable std::mutex mutex;
+    std::unordered_map<Uuid, const std::string*, UuidHash> names;  // guarded by mutex
+  };
+  IdShard& ShardFor(const Uuid& id) const { return id_shards_[UuidHash{}(id) % kIdShards]; }
+
+  const size_t max_limits_;
+  mutable std::array<IdShard, kIdShards> id_shards_;
+  mutable std::shared_mutex ordered_mutex_;
+  std::set<std::string_view> ordered_;  // guarded by ordered_mutex_
+};
+
+}  // namespace slotd

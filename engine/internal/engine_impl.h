@@ -1,0 +1,151 @@
+// The engine's shared internals: the sharded limit table, the id/name catalog,
+// the lease table, and the lock helpers. Included only by the engine's .cc
+// files.
+//
+// Lock order (never acquired in another order, so no call can deadlock):
+//   1. limit shards, ascending by index (ShardGuard does this);
+//   2. lease shards (inside LeaseTable, one at a time);
+//   3. the catalog (its own locks), innermost and held only briefly.
+// A call that must go from a lease to its limits first takes the lease out of
+// the lease table (releasing that lock) and only then locks the limit shards.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/internal/catalog.h"
+#include "engine/internal/lease_table.h"
+#include "engine/internal/limit_state.h"
+#include "engine/slot_engine.h"
+
+namespace slotd {
+
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view name) const noexcept {
+    return std::hash<std::string_view>{}(name);
+  }
+};
+
+// Cache-line aligned so two threads on different shards do not share a line.
+struct alignas(64) LimitShard {
+  // Limits of this shard by name. Each key views the name inside its own
+  // LimitState, so the name is stored once (see InsertLocked).
+  using Map = std::unordered_map<std::string_view, LimitState, NameHash, std::equal_to<>>;
+
+  std::mutex mutex;
+  Map limits;  // guarded by mutex (and so is every LimitState in it)
+};
+
+struct SlotEngine::Impl {
+  explicit Impl(const EngineOptions& options);
+
+  size_t ShardIndex(std::string_view name) const { return NameHash{}(name) % shards.size(); }
+  LimitShard& ShardOf(std::string_view name) { return *shards[ShardIndex(name)]; }
+
+  // Caller holds the shard lock of `name`.
+  LimitState* FindLocked(std::string_view name);
+  // Puts a limit node into the shard its name picks, re-keying it by the name
+  // it holds (caller holds that shard's lock). Returns the limit.
+  LimitState& InsertLocked(LimitShard::Map::node_type node);
+  // Caller holds the shard locks of every name; appends the limits that exist.
+  void FindAllLocked(std::span<const std::string_view> names, std::vector<LimitState*>* found);
+
+  double MaxWait(const LimitState& limit) const {
+    return limit.is_tag_limit() ? options.tag_wait_seconds : options.max_slot_wait_seconds;
+  }
+
+  // Records a new lease `id` holding `held` (the caller holds their shard
+  // locks and has already counted the slots). The id is drawn before the
+  // locks are taken, to keep them short.
+  void AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
+                const std::optional<Holder>& holder, TimePoint now, Micros duration);
+
+  // Gives back the slots of a lease already taken out of the lease table, on
+  // every limit it still holds; with record_occupancy, folds
+  // occupancy = released_at - created_at into each limit's average.
+  void ReleaseTakenLease(const Lease& lease, TimePoint released_at, bool record_occupancy);
+
+  // True if an unexpired lease with holder task_run/`task_run` holds `limit`.
+  bool HeldByTaskRun(const LimitState& limit, const Uuid& task_run, TimePoint now) const;
+
+  // Sorted, unique task_run holder ids of unexpired leases on `limit`.
+  void TaskRunHolders(const LimitState& limit, TimePoint now, std::vector<Uuid>* out) const;
+
+  const EngineOptions& options;
+  std::vector<std::unique_ptr<LimitShard>> shards;
+  LeaseTable leases;
+  Catalog catalog;
+};
+
+// Locks the shards of a set of names in ascending index order, each once, and
+// unlocks them on destruction.
+class ShardGuard {
+ public:
+  ShardGuard(SlotEngine::Impl& impl, std::span<const std::string_view> names);
+  ShardGuard(SlotEngine::Impl& impl, std::string_view name);
+  ~ShardGuard();
+  ShardGuard(const ShardGuard&) = delete;
+  ShardGuard& operator=(const ShardGuard&) = delete;
+
+ private:
+  static constexpr size_t kInline = 8;
+  SlotEngine::Impl& impl_;
+  std::array<size_t, kInline> inline_{};
+  std::vector<size_t> overflow_;
+  std::span<size_t> locked_;  // sorted, unique shard indices
+};
+
+// Buffers of ReleaseTakenLease, apart from CallScratch's because the calls
+// that release leases may still be using those.
+struct ReleaseScratch {
+  std::vector<Uuid> ids;
+  std::vector<std::string> names;
+  std::vector<std::string_view> views;
+};
+
+// Per-thread buffers the hot paths reuse, so a call allocates nothing once
+// warm. Engine calls never nest, so one set per thread is enough.
+struct CallScratch {
+  std::vector<std::string_view> names;
+  std::vector<std::string> owned_names;
+  std::vector<LimitState*> found;
+  std::vector<LimitState*> chosen;
+  ReleaseScratch release;
+};
+CallScratch& ThreadScratch();
+
+// Copies `names` into *out without duplicates, keeping first occurrences.
+void UniqueNames(std::span<const std::string_view> names, std::vector<std::string_view>* out);
+
+}  // namespace slotd
+
+namespace slotd {
+
+// Runs fn(LimitState&) with the shard of the limit `key` names locked, and
+// returns its Status; kNotFound if there is no such limit. An id is resolved
+// through the catalog; a rename racing the lookup is retried.
+template <typename Fn>
+Status WithLimit(SlotEngine::Impl& impl, const LimitKey& key, Fn&& fn) {
+  if (const auto* name = std::get_if<std::string_view>(&key)) {
+    ShardGuard guard(impl, *name);
+    LimitState* limit = impl.FindLocked(*name);
+    return limit ? fn(*limit) : Status::kNotFound;
+  }
+  const Uuid& id = std::get<Uuid>(key);
+  std::string name;
+  for (;;) {
+    if (!impl.catalog.NameOf(id, &name)) return Status::kNotFound;
+    ShardGuard guard(impl, name);
+    LimitState* limit = impl.FindLocked(name);
+    if (limit && limit->id() == id) return fn(*limit);
+    // Renamed or deleted between the catalog read and the lock: look again.
+  }
+}
+
+}  // namespace slotd

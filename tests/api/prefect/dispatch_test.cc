@@ -1,0 +1,239 @@
+// Whole requests through Dispatch, on a real engine with a manual clock and
+// a pinned random source: routing, body parsing, the API-version check and
+// the handlers together.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+
+#include "api/prefect/dispatch.h"
+#include "api/json/python_float_repr.h"
+
+using namespace slotd;
+using namespace slotd::api;
+
+namespace {
+
+const TimePoint kStart = TimePoint(std::chrono::seconds(1'800'000'000));
+constexpr const char* kTaskRun = "6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f";
+
+class Server {
+ public:
+  Server() : clock_(std::make_shared<ManualTimeSource>(kStart)) {
+    EngineOptions options;
+    options.clock = clock_;
+    options.random = std::make_shared<FixedRandomSource>(0.5);
+    engine_ = std::make_unique<SlotEngine>(options);
+    context_.engine = engine_.get();
+  }
+
+  ApiResponse Call(std::string_view method, std::string_view path, std::string_view body = "",
+                   std::string_view api_version = "") {
+    ApiRequest request;
+    request.method = method;
+    request.path = path;
+    request.body = body;
+    request.api_version_header = api_version;
+    ApiResponse response;
+    Dispatch(context_, request, &response);
+    return response;
+  }
+
+  SlotEngine& engine() { return *engine_; }
+
+ private:
+  std::shared_ptr<ManualTimeSource> clock_;
+  std::unique_ptr<SlotEngine> engine_;
+  ApiContext context_;
+};
+
+}  // namespace
+
+TEST_CASE("root routes answer Prefect's constants", "[dispatch]") {
+  Server server;
+  CHECK(server.Call("GET", "/api/health").body == "true");
+  CHECK(server.Call("GET", "/api/ready").body == R"({"message":"OK"})");
+  CHECK(server.Call("GET", "/api/version").body == R"("0.8.4")");
+  CHECK(server.Call("GET", "/api/admin/version").body == R"("3.8.3")");
+  CHECK(server.Call("GET", "/api/hello").body == "\"\xf0\x9f\x91\x8b\"");
+  const ApiResponse csrf = server.Call("GET", "/api/csrf-token");
+  CHECK(csrf.status == 422);
+  CHECK(csrf.body.find(R"("loc":["query","client"])") != std::string::npos);
+}
+
+TEST_CASE("unknown routes are 404 and wrong methods 405 with Allow", "[dispatch]") {
+  Server server;
+  ApiResponse response = server.Call("GET", "/api/nope");
+  CHECK(response.status == 404);
+  CHECK(response.body == R"({"detail":"Not Found"})");
+  response = server.Call("DELETE", "/api/health");
+  CHECK(response.status == 405);
+  CHECK(response.body == R"({"detail":"Method Not Allowed"})");
+  CHECK(response.allow == "GET");
+}
+
+TEST_CASE("the API-version check spares /health and /version only", "[dispatch]") {
+  Server server;
+  CHECK(server.Call("GET", "/api/health", "", "abc").status == 200);
+  CHECK(server.Call("GET", "/api/version", "", "abc").status == 200);
+  const ApiResponse response = server.Call("GET", "/api/hello", "", "0.7.0");
+  CHECK(response.status == 400);
+  CHECK(response.body ==
+        R"({"detail":"The request specified API version 0.7.0 but this server requires )"
+        R"(version 0.8.0 or higher."})");
+}
+
+TEST_CASE("malformed JSON is reported before the API version, field errors after",
+          "[dispatch]") {
+  Server server;
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", "{", "abc").status == 422);
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"limit":"x"})", "abc").status ==
+        400);
+}
+
+TEST_CASE("routes without a body ignore whatever body comes", "[dispatch]") {
+  Server server;
+  CHECK(server.Call("GET", "/api/health", "{not json").status == 200);
+}
+
+TEST_CASE("a v2 limit is created, read by name and by id, and conflicts on its name",
+          "[dispatch]") {
+  Server server;
+  const ApiResponse created = server.Call("POST", "/api/v2/concurrency_limits/",
+                                          R"({"name":"db","limit":2,"slot_decay_per_second":0.5})");
+  REQUIRE(created.status == 201);
+  CHECK(created.body.find(R"("created":"2027-01-15T08:00:00.000000Z")") != std::string::npos);
+  CHECK(created.body.find(R"("slot_decay_per_second":0.5,"avg_slot_occupancy_seconds":2.0})") !=
+        std::string::npos);
+  const std::string id = created.body.substr(7, 36);
+  CHECK(server.Call("GET", "/api/v2/concurrency_limits/db").status == 200);
+  CHECK(server.Call("GET", "/api/v2/concurrency_limits/" + id).status == 200);
+  const ApiResponse again =
+      server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":1})");
+  CHECK(again.status == 409);
+  const ApiResponse missing = server.Call("GET", "/api/v2/concurrency_limits/other");
+  CHECK(missing.status == 404);
+  CHECK(missing.body == R"({"detail":"Concurrency Limit not found"})");
+}
+
+TEST_CASE("a rejected request changes nothing", "[dispatch]") {
+  Server server;
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":-1})")
+            .status == 422);
+  CHECK(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"a/b","concurrency_limit":1})")
+            .status == 422);
+  CHECK(server.engine().LimitCount() == 0);
+}
+
+TEST_CASE("the v1 create answers 201 for a new tag limit and 200 for an update", "[dispatch]") {
+  Server server;
+  CHECK(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":1})")
+            .status == 201);
+  const ApiResponse updated =
+      server.Call("POST", "/api/concurrency_limits", R"({"tag":"db","concurrency_limit":3})");
+  CHECK(updated.status == 200);
+  CHECK(updated.body.find(R"("tag":"db","concurrency_limit":3,"active_slots":[]})") !=
+        std::string::npos);
+}
+
+TEST_CASE("a full v1 limit answers 423 with the tag wait as Retry-After", "[dispatch]") {
+  Server server;
+  server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":1})");
+  const std::string first = std::string(R"({"names":["db"],"task_run_id":")") + kTaskRun + "\"}";
+  REQUIRE(server.Call("POST", "/api/concurrency_limits/increment", first).status == 200);
+  const ApiResponse locked = server.Call(
+      "POST", "/api/concurrency_limits/increment",
+      R"({"names":["db"],"task_run_id":"7f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})");
+  CHECK(locked.status == 423);
+  CHECK(locked.retry_after == "10.0");
+  CHECK(locked.body == R"({"detail":"Concurrency limit for the db tag has been reached"})");
+}
+
+TEST_CASE("a zero v1 limit answers 423 without Retry-After", "[dispatch]") {
+  Server server;
+  server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":0})");
+  const ApiResponse locked = server.Call(
+      "POST", "/api/concurrency_limits/increment",
+      std::string(R"({"names":["db"],"task_run_id":")") + kTaskRun + "\"}");
+  CHECK(locked.status == 423);
+  CHECK(locked.retry_after.empty());
+  CHECK(locked.body == R"({"detail":"The concurrency limit on tag \"db\" is 0 and will )"
+                       R"(deadlock if the task tries to run again."})");
+}
+
+TEST_CASE("a full v2 limit answers 423 Locked with a jittered Retry-After", "[dispatch]") {
+  Server server;
+  server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":1})");
+  const std::string body = R"({"slots":1,"names":["db"]})";
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/increment", body).status == 200);
+  const ApiResponse locked = server.Call("POST", "/api/v2/concurrency_limits/increment", body);
+  CHECK(locked.status == 423);
+  CHECK(locked.body == R"({"detail":"Locked"})");
+  const double retry_after = std::stod(locked.retry_after);
+  CHECK(retry_after > 0.0);
+  CHECK(retry_after <= 2.0 * 1.3);
+  CHECK(locked.retry_after.find_first_of(".e") != std::string::npos);  // a Python float
+}
+
+TEST_CASE("rate limiting without decay names the limits as Python's repr does", "[dispatch]") {
+  Server server;
+  server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"a","limit":1})");
+  server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"b","limit":1})");
+  const ApiResponse response = server.Call("POST", "/api/v2/concurrency_limits/increment",
+                                           R"({"slots":1,"names":["a","b"],"mode":"rate_limit"})");
+  CHECK(response.status == 422);
+  CHECK(response.body ==
+        R"({"detail":"Only concurrency limits with slot decay can be used for rate limiting. )"
+        R"(The following limits do not have a decay configured: 'a,b'"})");
+}
+
+TEST_CASE("a lease is taken, renewed and released", "[dispatch]") {
+  Server server;
+  server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":1})");
+  const ApiResponse taken = server.Call("POST", "/api/v2/concurrency_limits/increment-with-lease",
+                                        R"({"slots":1,"names":["db","unknown"]})");
+  REQUIRE(taken.status == 200);
+  const std::string lease_id = taken.body.substr(13, 36);
+  CHECK(taken.body.find(R"("limits":[{"id":")") != std::string::npos);
+  const std::string renew = "/api/v2/concurrency_limits/leases/" + lease_id + "/renew";
+  CHECK(server.Call("POST", renew, R"({"lease_duration":600})").status == 204);
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/decrement-with-lease",
+                    R"({"lease_id":")" + lease_id + "\"}")
+            .status == 204);
+  const ApiResponse gone = server.Call("POST", renew);
+  CHECK(gone.status == 410);
+  CHECK(gone.body == R"({"detail":"Lease not found - it may have expired or been revoked"})");
+}
+
+TEST_CASE("a renewal reports a bad lease id in the path before body errors", "[dispatch]") {
+  Server server;
+  const ApiResponse response = server.Call("POST", "/api/v2/concurrency_limits/leases/x/renew",
+                                           R"({"lease_duration":1})");
+  CHECK(response.status == 422);
+  const size_t path_error = response.body.find(R"("loc":["path","lease_id"])");
+  const size_t body_error = response.body.find(R"("loc":["body","lease_duration"])");
+  CHECK(path_error != std::string::npos);
+  CHECK(body_error != std::string::npos);
+  CHECK(path_error < body_error);
+}
+
+TEST_CASE("filters page through limits by name", "[dispatch]") {
+  Server server;
+  for (const char* name : {"c", "a", "b"}) {
+    server.Call("POST", "/api/v2/concurrency_limits/",
+                std::string(R"({"name":")") + name + R"(","limit":1})");
+  }
+  server.Call("POST", "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":1})");
+  const ApiResponse page =
+      server.Call("POST", "/api/v2/concurrency_limits/filter", R"({"limit":2,"offset":1})");
+  CHECK(page.status == 200);
+  CHECK(page.body.find(R"("name":"b")") < page.body.find(R"("name":"c")"));
+  CHECK(page.body.find(R"("name":"a")") == std::string::npos);
+  const ApiResponse tags = server.Call("POST", "/api/concurrency_limits/filter");
+  CHECK(tags.body.find(R"("tag":"t")") != std::string::npos);
+  CHECK(tags.body.find(R"("tag":"a")") == std::string::npos);
+  const ApiResponse too_many =
+      server.Call("POST", "/api/concurrency_limits/filter", R"({"limit":201})");
+  CHECK(too_many.status == 422);
+  CHECK(too_many.body == R"({"detail":"Invalid limit: must be less than or equal to 200."})");
+}
