@@ -12,8 +12,8 @@
 
 #include "api/http/basic_auth.h"
 #include "api/http/http_server.h"
-#include "api/options.h"
 #include "api/http/tls.h"
+#include "api/options.h"
 #include "engine/slot_engine.h"
 
 namespace {

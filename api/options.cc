@@ -27,8 +27,8 @@ bool SetCount(std::string_view text, int64_t min, int64_t max, size_t* out) {
 bool ParseSeconds(std::string_view text, bool allow_zero, double* out) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
-      value < 0 || (!allow_zero && value == 0)) {
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0 ||
+      (!allow_zero && value == 0)) {
     return false;
   }
   *out = value;
@@ -57,53 +57,67 @@ struct Setting {
 };
 
 const Setting kSettings[] = {
-    {"--host", {"PREFECT_SERVER_API_HOST"},
+    {"--host",
+     {"PREFECT_SERVER_API_HOST"},
      [](std::string_view v, Options* o) { return SetText(v, &o->host); }},
-    {"--port", {"PREFECT_SERVER_API_PORT"},
+    {"--port",
+     {"PREFECT_SERVER_API_PORT"},
      [](std::string_view v, Options* o) {
        int64_t port = 0;
        if (!ParseInt(v, 0, 65535, &port)) return false;
        o->port = static_cast<int>(port);
        return true;
      }},
-    {"--prefect-version", {},
+    {"--prefect-version",
+     {},
      [](std::string_view v, Options* o) { return SetText(v, &o->prefect_version); }},
     {"--tag-wait-seconds",
      {"PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS",
       "PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"},
      [](std::string_view v, Options* o) { return ParseSeconds(v, true, &o->tag_wait_seconds); }},
-    {"--max-slot-wait-seconds", {"PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS"},
+    {"--max-slot-wait-seconds",
+     {"PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS"},
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, true, &o->max_slot_wait_seconds);
      }},
-    {"--lease-sweep-seconds", {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS"},
+    {"--lease-sweep-seconds",
+     {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS"},
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, false, &o->lease_sweep_seconds);
      }},
-    {"--max-body-bytes", {},
+    {"--max-body-bytes",
+     {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_body_bytes); }},
-    {"--threads", {},
+    {"--threads",
+     {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, 100000, &o->threads); }},
-    {"--max-limits", {},
+    {"--max-limits",
+     {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_limits); }},
-    {"--max-leases", {},
+    {"--max-leases",
+     {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_leases); }},
-    {"--request-timeout-seconds", {},
+    {"--request-timeout-seconds",
+     {},
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, false, &o->request_timeout_seconds);
      }},
     {"--tls-cert", {}, [](std::string_view v, Options* o) { return SetText(v, &o->tls_cert); }},
     {"--tls-key", {}, [](std::string_view v, Options* o) { return SetText(v, &o->tls_key); }},
-    {"--auth-string-file", {},
+    {"--auth-string-file",
+     {},
      [](std::string_view v, Options* o) { return SetText(v, &o->auth_string_file); }},
-    {nullptr, {"PREFECT_SERVER_API_AUTH_STRING"},
+    {nullptr,
+     {"PREFECT_SERVER_API_AUTH_STRING"},
      [](std::string_view v, Options* o) {
        o->auth_string = std::string(v);
        return true;
      }},
-    {nullptr, {"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"},
+    {nullptr,
+     {"PREFECT_SERVER_API_DEFAULT_LIMIT", "PREFECT_API_DEFAULT_LIMIT"},
      [](std::string_view v, Options* o) { return ParseInt(v, 0, INT64_MAX, &o->default_limit); }},
-    {nullptr, {"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"},
+    {nullptr,
+     {"PREFECT_SERVER_API_KEEPALIVE_TIMEOUT"},
      [](std::string_view v, Options* o) {
        int64_t seconds = 0;
        if (!ParseInt(v, 1, 86400, &seconds)) return false;

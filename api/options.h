@@ -20,7 +20,7 @@ struct Options {
   double max_slot_wait_seconds = 30;
   double lease_sweep_seconds = 1;
   size_t max_body_bytes = 1 << 20;
-  size_t threads = 1024;  // connections served at once
+  size_t threads = 1024;          // connections served at once
   size_t max_limits = 1'000'000;  // about 400 MB of limits
   size_t max_leases = 4'000'000;  // about 1 GB of leases
   double request_timeout_seconds = 30;
@@ -29,8 +29,8 @@ struct Options {
   std::optional<std::string> auth_string_file;  // overrides auth_string
   std::optional<std::string> tls_cert;          // set together with tls_key
   std::optional<std::string> tls_key;
-  int64_t default_limit = 200;             // environment only
-  time_t keep_alive_seconds = 5;           // environment only
+  int64_t default_limit = 200;    // environment only
+  time_t keep_alive_seconds = 5;  // environment only
 };
 
 enum class OptionsOutcome { kRun, kHelp, kError };

@@ -9,18 +9,30 @@ namespace slotd {
 
 const char* StatusName(Status status) {
   switch (status) {
-    case Status::kOk: return "Ok";
-    case Status::kNotFound: return "NotFound";
-    case Status::kNameTaken: return "NameTaken";
-    case Status::kInvalidName: return "InvalidName";
-    case Status::kInvalidValue: return "InvalidValue";
-    case Status::kSlotsExceedLimit: return "SlotsExceedLimit";
-    case Status::kNoDecayForRateLimit: return "NoDecayForRateLimit";
-    case Status::kLocked: return "Locked";
-    case Status::kZeroLimit: return "ZeroLimit";
-    case Status::kLeaseNotFound: return "LeaseNotFound";
-    case Status::kTooManyLimits: return "TooManyLimits";
-    case Status::kTooManyLeases: return "TooManyLeases";
+    case Status::kOk:
+      return "Ok";
+    case Status::kNotFound:
+      return "NotFound";
+    case Status::kNameTaken:
+      return "NameTaken";
+    case Status::kInvalidName:
+      return "InvalidName";
+    case Status::kInvalidValue:
+      return "InvalidValue";
+    case Status::kSlotsExceedLimit:
+      return "SlotsExceedLimit";
+    case Status::kNoDecayForRateLimit:
+      return "NoDecayForRateLimit";
+    case Status::kLocked:
+      return "Locked";
+    case Status::kZeroLimit:
+      return "ZeroLimit";
+    case Status::kLeaseNotFound:
+      return "LeaseNotFound";
+    case Status::kTooManyLimits:
+      return "TooManyLimits";
+    case Status::kTooManyLeases:
+      return "TooManyLeases";
   }
   return "Unknown";
 }
@@ -51,7 +63,8 @@ SlotEngine::Impl::Impl(const EngineOptions& engine_options)
       leases(engine_options.lease_shards, engine_options.max_leases),
       catalog(engine_options.max_limits) {
   shards.reserve(options.limit_shards);
-  for (size_t i = 0; i < options.limit_shards; ++i) shards.push_back(std::make_unique<LimitShard>());
+  for (size_t i = 0; i < options.limit_shards; ++i)
+    shards.push_back(std::make_unique<LimitShard>());
 }
 
 LimitState* SlotEngine::Impl::FindLocked(std::string_view name) {

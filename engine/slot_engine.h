@@ -31,17 +31,17 @@ namespace slotd {
 
 enum class Status {
   kOk,
-  kNotFound,              // no limit with that id or name
-  kNameTaken,             // create or rename onto an existing name
-  kInvalidName,           // empty, or contains one of / % & > <
-  kInvalidValue,          // a count outside [0, kMaxSlotCount], slots <= 0, bad decay
-  kSlotsExceedLimit,      // an active named limit has limit < slots
-  kNoDecayForRateLimit,   // rate_limit mode on a limit without decay
-  kLocked,                // not enough free slots (nothing was taken)
-  kZeroLimit,             // v1 increment on a limit of 0 (would deadlock)
-  kLeaseNotFound,         // unknown, released or expired lease
-  kTooManyLimits,         // creating would pass EngineOptions::max_limits
-  kTooManyLeases,         // a new lease would pass EngineOptions::max_leases
+  kNotFound,             // no limit with that id or name
+  kNameTaken,            // create or rename onto an existing name
+  kInvalidName,          // empty, or contains one of / % & > <
+  kInvalidValue,         // a count outside [0, kMaxSlotCount], slots <= 0, bad decay
+  kSlotsExceedLimit,     // an active named limit has limit < slots
+  kNoDecayForRateLimit,  // rate_limit mode on a limit without decay
+  kLocked,               // not enough free slots (nothing was taken)
+  kZeroLimit,            // v1 increment on a limit of 0 (would deadlock)
+  kLeaseNotFound,        // unknown, released or expired lease
+  kTooManyLimits,        // creating would pass EngineOptions::max_limits
+  kTooManyLeases,        // a new lease would pass EngineOptions::max_leases
 };
 
 const char* StatusName(Status status);
@@ -123,7 +123,7 @@ struct AcquireRequest {
   std::span<const std::string_view> names;  // duplicates count once
   int64_t slots = 1;                        // > 0
   AcquireMode mode = AcquireMode::kConcurrency;
-  std::optional<LeaseTerms> lease;          // set: the slots are held by a lease
+  std::optional<LeaseTerms> lease;  // set: the slots are held by a lease
 };
 
 struct AcquireOutcome {
@@ -140,8 +140,8 @@ struct AcquireOutcome {
 
 struct ReleaseRequest {
   std::span<const std::string_view> names;
-  int64_t slots = 1;                       // > 0
-  std::optional<double> occupancy_seconds; // > 0 when set
+  int64_t slots = 1;                        // > 0
+  std::optional<double> occupancy_seconds;  // > 0 when set
 };
 
 struct LeaseSnapshot {
@@ -169,8 +169,8 @@ struct EngineOptions {
   // held per thread, and is plenty for the cores slotd runs on.
   size_t limit_shards = 32;
   size_t lease_shards = 64;
-  double tag_wait_seconds = 10;        // max_wait of tag: limits, v1 Retry-After
-  double max_slot_wait_seconds = 30;   // max_wait of other limits
+  double tag_wait_seconds = 10;       // max_wait of tag: limits, v1 Retry-After
+  double max_slot_wait_seconds = 30;  // max_wait of other limits
   // Caps on how many limits and leases exist at once, so clients cannot grow
   // the process without bound. A call that would pass one changes nothing
   // and answers kTooManyLimits or kTooManyLeases.
@@ -299,7 +299,7 @@ class SlotEngine {
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wakeup_;
   bool sweeper_stop_ = false;  // guarded by sweeper_mutex_
-  std::thread sweeper_;  // guarded by sweeper_control_mutex_
+  std::thread sweeper_;        // guarded by sweeper_control_mutex_
 };
 
 }  // namespace slotd

@@ -100,7 +100,8 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
 
 Status SlotEngine::DeleteLimit(const LimitKey& key) {
   return WithLimit(*impl_, key, [&](LimitState& limit) {
-    for (const auto& entry : limit.leases()) impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
+    for (const auto& entry : limit.leases())
+      impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
     impl_->catalog.Remove(limit);
     auto& limits = impl_->ShardOf(limit.name()).limits;
     limits.erase(limits.find(limit.name()));  // frees `limit`

@@ -90,7 +90,8 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
   }
   out->limits.clear();
   for (LimitState* limit : scratch.found) {
-    if (limit->active()) out->limits.push_back({limit->id(), std::string(BareTag(*limit)), limit->limit()});
+    if (limit->active())
+      out->limits.push_back({limit->id(), std::string(BareTag(*limit)), limit->limit()});
   }
   return Status::kOk;
 }

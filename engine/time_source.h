@@ -39,7 +39,9 @@ class SystemTimeSource final : public TimeSource {
 class ManualTimeSource final : public TimeSource {
  public:
   explicit ManualTimeSource(TimePoint start) : now_us_(start.time_since_epoch().count()) {}
-  TimePoint Now() const override { return TimePoint(Micros(now_us_.load(std::memory_order_acquire))); }
+  TimePoint Now() const override {
+    return TimePoint(Micros(now_us_.load(std::memory_order_acquire)));
+  }
   void Set(TimePoint t) { now_us_.store(t.time_since_epoch().count(), std::memory_order_release); }
   void Advance(Micros d) { now_us_.fetch_add(d.count(), std::memory_order_acq_rel); }
   void AdvanceSeconds(double s) { Advance(SecondsToMicros(s)); }

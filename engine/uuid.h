@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/uuid/uuid.hpp>
-
 #include <cstdint>
 #include <cstring>
 #include <optional>

@@ -14,8 +14,7 @@ class AccessLog {
   // lines from concurrent requests never interleave and no lock is taken.
   // Control characters in the target print as '?', and a very long target
   // is cut short.
-  void Record(std::string_view method, std::string_view target, int status,
-              int64_t micros) const;
+  void Record(std::string_view method, std::string_view target, int status, int64_t micros) const;
 
  private:
   const bool enabled_;

@@ -57,10 +57,20 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
     if (value < 0) continue;
     pads = 0;
     switch (quad_pos) {
-      case 0: left = value; break;
-      case 1: out.push_back(static_cast<char>((left << 2) | (value >> 4))); left = value & 0x0f; break;
-      case 2: out.push_back(static_cast<char>((left << 4) | (value >> 2))); left = value & 0x03; break;
-      case 3: out.push_back(static_cast<char>((left << 6) | value)); break;
+      case 0:
+        left = value;
+        break;
+      case 1:
+        out.push_back(static_cast<char>((left << 2) | (value >> 4)));
+        left = value & 0x0f;
+        break;
+      case 2:
+        out.push_back(static_cast<char>((left << 4) | (value >> 2)));
+        left = value & 0x03;
+        break;
+      case 3:
+        out.push_back(static_cast<char>((left << 6) | value));
+        break;
     }
     quad_pos = (quad_pos + 1) % 4;
   }
@@ -71,7 +81,11 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 bool IsValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
+    const size_t length = lead < 0x80    ? 1
+                          : lead >= 0xf0 ? 4
+                          : lead >= 0xe0 ? 3
+                          : lead >= 0xc2 ? 2
+                                         : 0;
     if (length == 0 || i + length > text.size()) return false;
     for (size_t k = 1; k < length; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;

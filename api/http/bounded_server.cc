@@ -41,8 +41,8 @@ const std::string& TooManyConnectionsAnswer() {
   static const std::string answer = [] {
     const std::string body = R"({"detail":"Too many connections"})";
     return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-           "Content-Length: " + std::to_string(body.size()) +
-           "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
   }();
   return answer;
 }

@@ -25,9 +25,12 @@ struct Attempt {
 Attempt TlsAttempt(SSL* ssl, int result) {
   if (result > 0) return {result, 0};
   switch (SSL_get_error(ssl, result)) {
-    case SSL_ERROR_WANT_READ: return {-1, POLLIN};
-    case SSL_ERROR_WANT_WRITE: return {-1, POLLOUT};
-    default: return {-1, 0};
+    case SSL_ERROR_WANT_READ:
+      return {-1, POLLIN};
+    case SSL_ERROR_WANT_WRITE:
+      return {-1, POLLOUT};
+    default:
+      return {-1, 0};
   }
 }
 
@@ -40,8 +43,8 @@ Attempt SocketAttempt(ssize_t result, short would_block_wait) {
 void AddressOf(const sockaddr_storage& address, socklen_t length, std::string& ip, int& port) {
   char host[NI_MAXHOST];
   char service[NI_MAXSERV];
-  if (getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, host, sizeof host,
-                  service, sizeof service, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, host, sizeof host, service,
+                  sizeof service, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     ip = host;
     port = std::atoi(service);
   }

@@ -4,17 +4,17 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <optional>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "api/http/access_log.h"
 #include "api/http/basic_auth.h"
 #include "api/http/bounded_server.h"
-#include "api/prefect/dispatch.h"
 #include "api/http/request_framing.h"
-#include "api/prefect/responses.h"
 #include "api/http/thread_pool.h"
+#include "api/prefect/dispatch.h"
+#include "api/prefect/responses.h"
 
 namespace slotd::api {
 namespace {
@@ -89,12 +89,18 @@ void RefuseAndClose(const FramingRefusal& refusal, const httplib::Request& req,
 // The detail of an error answer httplib produced before any handler ran.
 const char* LibraryErrorDetail(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 413: return "Request body too large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    default: return "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 413:
+      return "Request body too large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -162,26 +168,25 @@ void HttpServer::Impl::Configure() {
   server.Delete(any_path, serve);
   // Answers httplib produces itself: 413 for a body over the limit, 400 for
   // a malformed request. Answers with a body are ours and pass through.
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ApiResponse answer;
-    RespondDetail(&answer, res.status, LibraryErrorDetail(res.status));
-    res.body = std::move(answer.body);
-    res.set_header("Content-Type", "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr) {
-    ApiResponse answer;
-    RespondDetail(&answer, 500, "Internal Server Error");
-    res.status = 500;
-    res.body = std::move(answer.body);
-    res.set_header("Content-Type", "application/json");
-  });
-  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    Log(req, res);
-  });
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        ApiResponse answer;
+        RespondDetail(&answer, res.status, LibraryErrorDetail(res.status));
+        res.body = std::move(answer.body);
+        res.set_header("Content-Type", "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        ApiResponse answer;
+        RespondDetail(&answer, 500, "Internal Server Error");
+        res.status = 500;
+        res.body = std::move(answer.body);
+        res.set_header("Content-Type", "application/json");
+      });
+  server.set_logger(
+      [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
 }
 
 void HttpServer::Impl::BeginRequest() {

@@ -5,8 +5,8 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstddef>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>

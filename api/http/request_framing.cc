@@ -28,7 +28,8 @@ size_t HeaderBlockBytes(const httplib::Headers& headers) {
 
 std::optional<FramingRefusal> CheckRequestFraming(const httplib::Request& req,
                                                   size_t max_body_bytes) {
-  if (req.headers.size() > kMaxHeaderCount || HeaderBlockBytes(req.headers) > kMaxHeaderBlockBytes) {
+  if (req.headers.size() > kMaxHeaderCount ||
+      HeaderBlockBytes(req.headers) > kMaxHeaderBlockBytes) {
     return FramingRefusal{431, "Request Header Fields Too Large"};
   }
   auto [first, last] = req.headers.equal_range("Content-Length");

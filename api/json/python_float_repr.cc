@@ -17,7 +17,8 @@ struct Digits {
 
 Digits ShortestDigits(double magnitude) {
   char text[kPythonFloatBufferSize];
-  auto [end, ec] = std::to_chars(text, text + sizeof text, magnitude, std::chars_format::scientific);
+  auto [end, ec] =
+      std::to_chars(text, text + sizeof text, magnitude, std::chars_format::scientific);
   (void)ec;  // the buffer is always large enough
   Digits out;
   const char* p = text;
@@ -65,8 +66,7 @@ char* WriteScientific(const Digits& d, char* out) {
 // everything else outside ASCII is treated as printable.
 bool IsNonPrintable(char32_t c) {
   return c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0xad || (c >= 0x2000 && c <= 0x200f) ||
-         (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c == 0x3000 ||
-         c == 0xfeff;
+         (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c == 0x3000 || c == 0xfeff;
 }
 
 // Decodes one UTF-8 sequence at text[*i] (advancing *i); invalid bytes decode
@@ -85,7 +85,8 @@ void AppendEscapedCodePoint(std::string* out, char32_t c) {
   const int width = c <= 0xff ? 2 : 4;
   out->push_back('\\');
   out->push_back(width == 2 ? 'x' : 'u');
-  for (int shift = (width - 1) * 4; shift >= 0; shift -= 4) out->push_back(kHex[(c >> shift) & 0xf]);
+  for (int shift = (width - 1) * 4; shift >= 0; shift -= 4)
+    out->push_back(kHex[(c >> shift) & 0xf]);
 }
 
 }  // namespace

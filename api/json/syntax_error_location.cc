@@ -57,7 +57,8 @@ class Scanner {
   }
 
   size_t SkipWs(size_t at) const {
-    while (at < s_.size() && (s_[at] == ' ' || s_[at] == '\t' || s_[at] == '\n' || s_[at] == '\r')) {
+    while (at < s_.size() &&
+           (s_[at] == ' ' || s_[at] == '\t' || s_[at] == '\n' || s_[at] == '\r')) {
       ++at;
     }
     return at;
@@ -76,10 +77,14 @@ class Scanner {
     }
     if (at >= s_.size()) return Fail(at, "Expecting value");
     switch (s_[at]) {
-      case '"': return String(at, end);
-      case '{': return Object(at + 1, end, depth + 1);
-      case '[': return Array(at + 1, end, depth + 1);
-      default: break;
+      case '"':
+        return String(at, end);
+      case '{':
+        return Object(at + 1, end, depth + 1);
+      case '[':
+        return Array(at + 1, end, depth + 1);
+      default:
+        break;
     }
     for (std::string_view word : {"null", "true", "false", "NaN", "Infinity", "-Infinity"}) {
       if (Literal(at, word, end)) return true;
@@ -129,7 +134,8 @@ class Scanner {
     size_t i = at + 1;
     while (true) {
       while (i < s_.size() && s_[i] != '"' && s_[i] != '\\') {
-        if (static_cast<unsigned char>(s_[i]) <= 0x1f) return Fail(i, "Invalid control character at");
+        if (static_cast<unsigned char>(s_[i]) <= 0x1f)
+          return Fail(i, "Invalid control character at");
         ++i;
       }
       if (i >= s_.size()) return Fail(at, "Unterminated string starting at");

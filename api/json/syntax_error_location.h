@@ -23,8 +23,8 @@ struct JsonDiagnosis {
     kOther,             // valid as far as the scanner sees (e.g. nesting too deep)
   };
   Kind kind = Kind::kOther;
-  int64_t offset = 0;        // in code points, as Python counts string positions
-  std::string_view message;  // Python's wording
+  int64_t offset = 0;         // in code points, as Python counts string positions
+  std::string_view message;   // Python's wording
   std::vector<LocPart> path;  // keys (raw text) and indices, from the root
   std::string_view token;
 };

@@ -9,13 +9,15 @@ namespace {
 
 std::string_view FixedMessage(std::string_view type) {
   if (type == kIntType) return "Input should be a valid integer";
-  if (type == kIntFromFloat) return "Input should be a valid integer, got a number with a fractional part";
+  if (type == kIntFromFloat)
+    return "Input should be a valid integer, got a number with a fractional part";
   if (type == kFloatType) return "Input should be a valid number";
   if (type == kBoolType) return "Input should be a valid boolean";
   if (type == kStringType) return "Input should be a valid string";
   if (type == kListType) return "Input should be a valid list";
   if (type == kUuidType) return "UUID input should be a string, bytes or UUID object";
-  if (type == kModelAttributesType) return "Input should be a valid dictionary or object to extract fields from";
+  if (type == kModelAttributesType)
+    return "Input should be a valid dictionary or object to extract fields from";
   if (type == kFiniteNumber) return "Input should be a finite number";
   return "Invalid input";
 }
@@ -51,8 +53,7 @@ std::string QuotedJson(std::string_view text) {
 
 ValidationError Make(const LocNode& loc, std::string msg, std::string_view type,
                      std::string input_json, std::string ctx = {}) {
-  return ValidationError{LocPath(loc), std::move(msg), type, std::move(input_json),
-                         std::move(ctx)};
+  return ValidationError{LocPath(loc), std::move(msg), type, std::move(input_json), std::move(ctx)};
 }
 
 void WriteError(JsonWriter& writer, const ValidationError& error) {
@@ -112,12 +113,10 @@ ValidationError BoundError(const LocNode& loc, std::string_view type, const Boun
 
 ValidationError TooShortError(const LocNode& loc, std::string input_json) {
   return Make(loc, "List should have at least 1 item after validation, not 0", "too_short",
-              std::move(input_json),
-              R"({"field_type":"List","min_length":1,"actual_length":0})");
+              std::move(input_json), R"({"field_type":"List","min_length":1,"actual_length":0})");
 }
 
-ValidationError PatternError(const LocNode& loc, std::string_view pattern,
-                             std::string input_json) {
+ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json) {
   std::string msg = "String should match pattern '";
   msg += pattern;
   msg += "'";

@@ -49,10 +49,8 @@ ValidationError TypeError(const LocNode& loc, std::string_view type, std::string
 ValidationError BoundError(const LocNode& loc, std::string_view type, const Bound& bound,
                            std::string input_json);
 ValidationError TooShortError(const LocNode& loc, std::string input_json);
-ValidationError PatternError(const LocNode& loc, std::string_view pattern,
-                             std::string input_json);
-ValidationError LiteralError(const LocNode& loc, std::string_view expected,
-                             std::string input_json);
+ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json);
+ValidationError LiteralError(const LocNode& loc, std::string_view expected, std::string input_json);
 ValidationError UuidParsingError(const LocNode& loc, std::string_view reason,
                                  std::string input_json);
 // Malformed JSON: loc ["body", offset], input {}, ctx {"error": reason}.

@@ -79,8 +79,9 @@ ApiVersionCheck CheckApiVersion(std::string_view header) {
 std::string ApiVersionErrorDetail(ApiVersionCheck check, std::string_view header) {
   std::string detail;
   if (check == ApiVersionCheck::kMalformed) {
-    detail = "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
-             "received ";
+    detail =
+        "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
+        "received ";
     detail += Latin1ToUtf8(header);
   } else {
     detail = "The request specified API version ";

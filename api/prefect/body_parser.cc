@@ -32,8 +32,8 @@ void RespondNumberOutOfRange(std::string_view raw, const JsonDiagnosis& diagnosi
   if (!integer) {
     error = TypeError(loc, kFiniteNumber, token);
   } else if (token.front() == '-') {
-    error = BoundError(loc, kGreaterThanEqual, {"-9223372036854775808", "-9223372036854775808"},
-                       token);
+    error =
+        BoundError(loc, kGreaterThanEqual, {"-9223372036854775808", "-9223372036854775808"}, token);
   } else {
     error = BoundError(loc, kLessThanEqual, {"9223372036854775807", "9223372036854775807"}, token);
   }

@@ -57,7 +57,8 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 // The request body as the 422 echoes it: as parsed, or "null".
 std::string RequestBodyJson(Body body);
 // The 422 for `errors` on this request.
-void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors, ApiResponse* out);
+void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors,
+                           ApiResponse* out);
 // An engine status the handler has no answer of its own for: a cap refusal
 // (503; any call that creates a limit or a lease can meet one), else a status
 // its validation should have ruled out (500 naming it, so the mismatch is

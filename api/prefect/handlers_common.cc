@@ -1,6 +1,5 @@
-#include "api/prefect/handlers.h"
-
 #include "api/json/input_echo.h"
+#include "api/prefect/handlers.h"
 
 namespace slotd::api {
 
@@ -22,8 +21,8 @@ void RespondOtherStatus(Status status, ApiResponse* out) {
                            "Too many concurrency leases: this server's --max-leases is reached. "
                            "Release a lease or wait for one to expire.");
     default:
-      return RespondDetail(out, 500, std::string("Internal Server Error: engine answered ") +
-                                         StatusName(status));
+      return RespondDetail(
+          out, 500, std::string("Internal Server Error: engine answered ") + StatusName(status));
   }
 }
 
@@ -37,8 +36,9 @@ void RespondBadPageLimit(PageOutcome outcome, int64_t default_limit, ApiResponse
   if (outcome == PageOutcome::kLimitNegative) {
     RespondDetail(out, 422, "Invalid limit: must be greater than or equal to 0.");
   } else {
-    RespondDetail(out, 422, "Invalid limit: must be less than or equal to " +
-                                std::to_string(default_limit) + ".");
+    RespondDetail(
+        out, 422,
+        "Invalid limit: must be less than or equal to " + std::to_string(default_limit) + ".");
   }
 }
 

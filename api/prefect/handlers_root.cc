@@ -1,6 +1,6 @@
 // GET /api/health, /ready, /version, /admin/version, /hello and /csrf-token.
-#include "api/prefect/handlers.h"
 #include "api/json/writer.h"
+#include "api/prefect/handlers.h"
 
 namespace slotd::api {
 namespace {

@@ -1,7 +1,7 @@
 // The v1 tag-limit routes (/api/concurrency_limits): a view over the limits
 // named "tag:<tag>".
-#include "api/prefect/handlers.h"
 #include "api/json/python_float_repr.h"
+#include "api/prefect/handlers.h"
 
 namespace slotd::api {
 namespace {

@@ -1,9 +1,9 @@
 // The v2 routes (/api/v2/concurrency_limits): global limits, slots, leases.
 #include "api/json/body_fields.h"
-#include "api/prefect/handlers.h"
-#include "api/json/writer.h"
-#include "api/json/python_float_repr.h"
 #include "api/json/pydantic_uuid_error.h"
+#include "api/json/python_float_repr.h"
+#include "api/json/writer.h"
+#include "api/prefect/handlers.h"
 
 namespace slotd::api {
 namespace {
@@ -147,7 +147,8 @@ void HandleV2Decrement(const HandlerInput& in, ApiResponse* out) {
 void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out) {
   ValidationErrors errors;
   Uuid lease_id{};
-  if (!ParseLeaseRelease(in.body, &lease_id, &errors)) return RespondInvalidRequest(in, errors, out);
+  if (!ParseLeaseRelease(in.body, &lease_id, &errors))
+    return RespondInvalidRequest(in, errors, out);
   // An unknown or already released lease is not an error (Prefect: 204).
   in.context.engine->ReleaseLease(lease_id);
   RespondNoContent(out);

@@ -23,8 +23,8 @@ constexpr HolderType kHolderTypeValues[] = {HolderType::kFlowRun, HolderType::kT
                                             HolderType::kDeployment};
 
 // The create and update schemas share their fields, in this order.
-constexpr std::string_view kLimitFields[] = {"active",       "name",         "limit",
-                                             "active_slots", "denied_slots", "slot_decay_per_second"};
+constexpr std::string_view kLimitFields[] = {
+    "active", "name", "limit", "active_slots", "denied_slots", "slot_decay_per_second"};
 
 // ConcurrencyLeaseHolder: {type, id}, extras forbidden.
 std::optional<Holder> ReadHolder(const LocNode& loc, element value, FieldReader* reader) {
@@ -39,8 +39,8 @@ std::optional<Holder> ReadHolder(const LocNode& loc, element value, FieldReader*
   Holder holder;
   bool valid = true;
   if (const element* type = RequireModelField(fields, 0, type_loc, value, reader)) {
-    auto index = reader->Literal(type_loc, *type, kHolderTypes,
-                                 "'flow_run', 'task_run' or 'deployment'");
+    auto index =
+        reader->Literal(type_loc, *type, kHolderTypes, "'flow_run', 'task_run' or 'deployment'");
     if (index) holder.type = kHolderTypeValues[*index];
     valid = valid && index.has_value();
   } else {
@@ -162,8 +162,8 @@ bool ParseSlotsAcquire(Body body, bool with_lease, SlotsAcquire* out, Validation
     return reader.ok();
   }
   if (const element* value = fields.FindNonNull(3)) {
-    auto seconds = reader.Number({&kBodyLoc, std::string_view("lease_duration")}, *value,
-                                 kLeaseDuration);
+    auto seconds =
+        reader.Number({&kBodyLoc, std::string_view("lease_duration")}, *value, kLeaseDuration);
     if (seconds) out->lease_duration_seconds = *seconds;
   }
   if (const element* value = fields.FindNonNull(4)) {
@@ -180,8 +180,7 @@ bool ParseSlotsRelease(Body body, SlotsRelease* out, ValidationErrors* errors) {
   if (!OpenEmbeddedBody(body, kNames, &reader, &fields)) return false;
   ReadSlotsAndNames(fields, &reader, &out->slots, &out->names);
   if (const element* value = fields.FindNonNull(2)) {
-    out->occupancy_seconds =
-        reader.Number({&kBodyLoc, kNames[2]}, *value, kPositiveFloat);
+    out->occupancy_seconds = reader.Number({&kBodyLoc, kNames[2]}, *value, kPositiveFloat);
   }
   CheckCreateIfMissing(fields, 3, &reader);
   return reader.ok();

@@ -96,9 +96,12 @@ RouteMatch MatchV1Item(Method method, std::string_view segment) {
 // limit may be named "filter") and only POST looks at the action names.
 RouteMatch MatchV2Item(Method method, std::string_view segment) {
   switch (method) {
-    case Method::kGet: return Found(Route::kV2Read, segment);
-    case Method::kPatch: return Found(Route::kV2Update, segment);
-    case Method::kDelete: return Found(Route::kV2Delete, segment);
+    case Method::kGet:
+      return Found(Route::kV2Read, segment);
+    case Method::kPatch:
+      return Found(Route::kV2Update, segment);
+    case Method::kDelete:
+      return Found(Route::kV2Delete, segment);
     case Method::kPost:
       if (segment == "filter") return Found(Route::kV2Filter);
       if (segment == "increment") return Found(Route::kV2Increment);
@@ -106,7 +109,8 @@ RouteMatch MatchV2Item(Method method, std::string_view segment) {
       if (segment == "decrement") return Found(Route::kV2Decrement);
       if (segment == "decrement-with-lease") return Found(Route::kV2DecrementWithLease);
       return NotAllowed("GET");
-    case Method::kOther: return NotAllowed("GET");
+    case Method::kOther:
+      return NotAllowed("GET");
   }
   return {};
 }
@@ -131,7 +135,8 @@ RouteMatch MatchRoute(Method method, std::string_view path) {
     case 1:
       return MatchOneSegment(method, s[0]);
     case 2:
-      if (s[0] == "admin" && s[1] == "version") return Only(method, Method::kGet, Route::kAdminVersion);
+      if (s[0] == "admin" && s[1] == "version")
+        return Only(method, Method::kGet, Route::kAdminVersion);
       if (v1) return MatchV1Item(method, s[1]);
       if (v2) return Only(method, Method::kPost, Route::kV2Create);
       return {};

@@ -30,11 +30,12 @@ constexpr const char* kLeaseResponse =
 
 std::string GlobalLimit(int index) {
   char buffer[400];
-  std::snprintf(buffer, sizeof buffer,
-                R"({"id":"0b9f1c2e-4f7a-4d1e-9c3b-2a5d6e7f%04d","created":"2026-01-01T00:00:00.000000Z",)"
-                R"("updated":"2026-01-01T00:00:00.000000Z","active":true,"name":"bench-filter-%03d",)"
-                R"("limit":10,"active_slots":0,"slot_decay_per_second":0.0})",
-                index, index);
+  std::snprintf(
+      buffer, sizeof buffer,
+      R"({"id":"0b9f1c2e-4f7a-4d1e-9c3b-2a5d6e7f%04d","created":"2026-01-01T00:00:00.000000Z",)"
+      R"("updated":"2026-01-01T00:00:00.000000Z","active":true,"name":"bench-filter-%03d",)"
+      R"("limit":10,"active_slots":0,"slot_decay_per_second":0.0})",
+      index, index);
   return buffer;
 }
 
@@ -93,9 +94,12 @@ int main(int argc, char** argv) {
   size_t threads = 1024;  // slotd's default cap of connections served at once
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--host") host = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--threads") threads = std::strtoul(argv[i + 1], nullptr, 10);
+    if (flag == "--host")
+      host = argv[i + 1];
+    else if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (flag == "--threads")
+      threads = std::strtoul(argv[i + 1], nullptr, 10);
     else {
       std::fprintf(stderr, "usage: %s [--host H] [--port P] [--threads N]\n", argv[0]);
       return 2;

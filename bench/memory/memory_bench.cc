@@ -84,8 +84,8 @@ void Measure(const char* name, long count, const std::function<void(slotd::SlotE
     build(engine);
     long rss_after = ResidentBytes();
     long heap_after = HeapBytesInUse();
-    std::printf("%s objects=%ld rss_bytes_per_object=%.1f heap_bytes_per_object=%.1f\n", name, count,
-                static_cast<double>(rss_after - rss_before) / count,
+    std::printf("%s objects=%ld rss_bytes_per_object=%.1f heap_bytes_per_object=%.1f\n", name,
+                count, static_cast<double>(rss_after - rss_before) / count,
                 static_cast<double>(heap_after - heap_before) / count);
     std::fflush(stdout);
     std::_Exit(0);
@@ -100,16 +100,21 @@ void Measure(const char* name, long count, const std::function<void(slotd::SlotE
 int main(int argc, char** argv) {
   long leases = 1000000, limits = 100000;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--leases") == 0) leases = std::atol(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--limits") == 0) limits = std::atol(argv[i + 1]);
+    if (std::strcmp(argv[i], "--leases") == 0)
+      leases = std::atol(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--limits") == 0)
+      limits = std::atol(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: %s [--leases N] [--limits N]\n", argv[0]);
       return 2;
     }
   }
   Measure("lease", leases, [&](slotd::SlotEngine& e) { AcquireLeases(e, leases, false); });
-  Measure("lease_with_holder", leases, [&](slotd::SlotEngine& e) { AcquireLeases(e, leases, true); });
-  Measure("limit", limits, [&](slotd::SlotEngine& e) { CreateLimits(e, limits, "bench-limit-%06ld"); });
-  Measure("limit_short_name", limits, [&](slotd::SlotEngine& e) { CreateLimits(e, limits, "lim-%06ld"); });
+  Measure("lease_with_holder", leases,
+          [&](slotd::SlotEngine& e) { AcquireLeases(e, leases, true); });
+  Measure("limit", limits,
+          [&](slotd::SlotEngine& e) { CreateLimits(e, limits, "bench-limit-%06ld"); });
+  Measure("limit_short_name", limits,
+          [&](slotd::SlotEngine& e) { CreateLimits(e, limits, "lim-%06ld"); });
   return 0;
 }

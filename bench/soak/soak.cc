@@ -22,8 +22,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kLimits = 4;    // v2 limits soak-0..3 and tag limits soak-tag-0..3
-constexpr int kLimit = 5;     // slots on each
+constexpr int kLimits = 4;  // v2 limits soak-0..3 and tag limits soak-tag-0..3
+constexpr int kLimit = 5;   // slots on each
 constexpr char kJson[] = "application/json";
 
 struct Totals {
@@ -111,9 +111,12 @@ class Worker {
  private:
   void Count(int status) {
     ++t_.requests;
-    if (status == 423) ++t_.locked;
-    else if (status == 0 || status >= 500) ++t_.errors;
-    else ++t_.acquired;
+    if (status == 423)
+      ++t_.locked;
+    else if (status == 0 || status >= 500)
+      ++t_.errors;
+    else
+      ++t_.acquired;
   }
 
   httplib::Client cli_;
@@ -167,10 +170,11 @@ int main(int argc, char** argv) {
   for (std::thread& thread : threads) thread.join();
   const double took = std::chrono::duration<double>(Clock::now() - start).count();
   const long left = LeftOver(port);
-  std::printf("requests %ld (%.0f/s) over %d connections in %.1f s: %ld ok, %ld locked (423), "
-              "%ld errors; invariant violations %ld; limits not back to zero %ld\n",
-              totals.requests.load(), totals.requests.load() / took, connections, took,
-              totals.acquired.load(), totals.locked.load(), totals.errors.load(),
-              totals.violations.load(), left);
+  std::printf(
+      "requests %ld (%.0f/s) over %d connections in %.1f s: %ld ok, %ld locked (423), "
+      "%ld errors; invariant violations %ld; limits not back to zero %ld\n",
+      totals.requests.load(), totals.requests.load() / took, connections, took,
+      totals.acquired.load(), totals.locked.load(), totals.errors.load(), totals.violations.load(),
+      left);
   return totals.violations.load() == 0 && left == 0 && totals.errors.load() == 0 ? 0 : 1;
 }

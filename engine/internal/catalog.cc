@@ -20,8 +20,7 @@ void Catalog::Remove(const LimitState& limit) {
   ordered_.erase(limit.name());
 }
 
-void Catalog::Rename(LimitState& limit, std::string new_name, TimePoint now,
-                     double old_max_wait) {
+void Catalog::Rename(LimitState& limit, std::string new_name, TimePoint now, double old_max_wait) {
   IdShard& shard = ShardFor(limit.id());
   std::lock_guard id_lock(shard.mutex);
   std::unique_lock ordered_lock(ordered_mutex_);

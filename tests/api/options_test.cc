@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "api/options.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "api/options.h"
 
 using namespace slotd::api;
 
@@ -23,8 +22,8 @@ Parse Run(std::vector<const char*> args, std::map<std::string, std::string> env 
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
   };
-  result.outcome = ParseOptions(static_cast<int>(args.size()), args.data(), lookup,
-                                &result.options, &result.error);
+  result.outcome = ParseOptions(static_cast<int>(args.size()), args.data(), lookup, &result.options,
+                                &result.error);
   return result;
 }
 
@@ -47,11 +46,10 @@ TEST_CASE("defaults match a stock Prefect server", "[options]") {
 }
 
 TEST_CASE("flags set every option, with a space or an equals sign", "[options]") {
-  const Parse parse = Run({"--host", "0.0.0.0", "--port=0", "--prefect-version", "3.9.0",
-                           "--tag-wait-seconds", "2.5", "--max-slot-wait-seconds=7",
-                           "--lease-sweep-seconds", "0.25", "--max-body-bytes", "128",
-                           "--threads", "64", "--max-limits=10", "--max-leases", "20",
-                           "--quiet"});
+  const Parse parse =
+      Run({"--host", "0.0.0.0", "--port=0", "--prefect-version", "3.9.0", "--tag-wait-seconds",
+           "2.5", "--max-slot-wait-seconds=7", "--lease-sweep-seconds", "0.25", "--max-body-bytes",
+           "128", "--threads", "64", "--max-limits=10", "--max-leases", "20", "--quiet"});
   REQUIRE(parse.outcome == OptionsOutcome::kRun);
   CHECK(parse.options.host == "0.0.0.0");
   CHECK(parse.options.port == 0);
@@ -96,11 +94,18 @@ TEST_CASE("the newer Prefect variable name wins over its old alias", "[options]"
 }
 
 TEST_CASE("bad values and unknown options are errors", "[options]") {
-  for (std::vector<const char*> args : std::vector<std::vector<const char*>>{
-           {"--port", "70000"}, {"--port", "x"}, {"--bogus"}, {"--port"},
-           {"--lease-sweep-seconds", "0"}, {"--tag-wait-seconds", "-1"},
-           {"--max-body-bytes", "0"}, {"--threads", "0"}, {"--max-limits", "0"},
-           {"--max-leases", "-5"}, {"--max-leases", "1e6"}}) {
+  for (std::vector<const char*> args :
+       std::vector<std::vector<const char*>>{{"--port", "70000"},
+                                             {"--port", "x"},
+                                             {"--bogus"},
+                                             {"--port"},
+                                             {"--lease-sweep-seconds", "0"},
+                                             {"--tag-wait-seconds", "-1"},
+                                             {"--max-body-bytes", "0"},
+                                             {"--threads", "0"},
+                                             {"--max-limits", "0"},
+                                             {"--max-leases", "-5"},
+                                             {"--max-leases", "1e6"}}) {
     const Parse parse = Run(args);
     INFO(args[0]);
     CHECK(parse.outcome == OptionsOutcome::kError);
@@ -109,13 +114,12 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
   CHECK(Run({}, {{"PREFECT_SERVER_API_PORT", "nope"}}).outcome == OptionsOutcome::kError);
 }
 
-TEST_CASE("--help asks for the help text, which names the environment variables",
-          "[options]") {
+TEST_CASE("--help asks for the help text, which names the environment variables", "[options]") {
   CHECK(Run({"--port", "1", "--help"}).outcome == OptionsOutcome::kHelp);
   const std::string help = HelpText();
-  for (const char* name : {"PREFECT_SERVER_API_HOST", "PREFECT_SERVER_API_PORT",
-                           "PREFECT_SERVER_API_AUTH_STRING",
-                           "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
+  for (const char* name :
+       {"PREFECT_SERVER_API_HOST", "PREFECT_SERVER_API_PORT", "PREFECT_SERVER_API_AUTH_STRING",
+        "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"}) {
     CHECK(help.find(name) != std::string::npos);
   }
 }

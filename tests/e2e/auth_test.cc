@@ -19,28 +19,26 @@ TEST_CASE("with an auth string a request without credentials answers 401", "[aut
   CheckJson(cli->Get("/api/version"), 401, kUnauthorized);
   CheckJson(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"x","limit":1})"), 401,
             kUnauthorized);
-  CheckJson(PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":1})"),
-            401, kUnauthorized);
+  CheckJson(PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":1})"), 401,
+            kUnauthorized);
 
   // Nothing was created.
   cli->set_basic_auth("admin", "pass");
   CheckDetail(cli->Get("/api/v2/concurrency_limits/x"), 404, "Concurrency Limit not found");
-  CheckDetail(cli->Get("/api/v2/concurrency_limits/tag:t"), 404,
-              "Concurrency Limit not found");
+  CheckDetail(cli->Get("/api/v2/concurrency_limits/tag:t"), 404, "Concurrency Limit not found");
 }
 
 TEST_CASE("with an auth string wrong credentials answer 401", "[auth]") {
   SlotdProcess server(kWithAuth);
   auto cli = server.client();
   for (const char* authorization :
-       {"Basic YWRtaW46d3Jvbmc=",      // admin:wrong
-        "Basic YWRtaW46cGFzcyA=",      // "admin:pass "
-        "Basic YWRtaW46cGFz",          // admin:pas
-        "Basic YWRtaW46cGFzczE=",      // admin:pass1
+       {"Basic YWRtaW46d3Jvbmc=",  // admin:wrong
+        "Basic YWRtaW46cGFzcyA=",  // "admin:pass "
+        "Basic YWRtaW46cGFz",      // admin:pas
+        "Basic YWRtaW46cGFzczE=",  // admin:pass1
         "Basic not-base64!", "Bearer YWRtaW46cGFzcw==", "YWRtaW46cGFzcw==", "Basic"}) {
     INFO("Authorization: " << authorization);
-    CheckJson(cli->Get("/api/hello", {{"Authorization", authorization}}), 401,
-              kUnauthorized);
+    CheckJson(cli->Get("/api/hello", {{"Authorization", authorization}}), 401, kUnauthorized);
   }
 }
 
@@ -55,12 +53,10 @@ TEST_CASE("with an auth string correct credentials pass", "[auth]") {
   cli->set_basic_auth("admin", "pass");
   CreateV2Limit(*cli, "x", 2);
   CHECK(ActiveSlots(*cli, "x") == 0);
-  CheckDetail(cli->Get("/api/concurrency_limits/tag/none"), 404,
-              "Concurrency limit not found");
+  CheckDetail(cli->Get("/api/concurrency_limits/tag/none"), 404, "Concurrency limit not found");
 }
 
-TEST_CASE("with an auth string health and ready stay open on their exact path",
-          "[auth]") {
+TEST_CASE("with an auth string health and ready stay open on their exact path", "[auth]") {
   SlotdProcess server(kWithAuth);
   auto cli = server.client();
   auto health = cli->Get("/api/health");
@@ -70,8 +66,7 @@ TEST_CASE("with an auth string health and ready stay open on their exact path",
   CheckJson(cli->Get("/api/ready"), 200, R"({"message":"OK"})");
 }
 
-TEST_CASE("with an auth string health and ready need credentials on any other form",
-          "[auth]") {
+TEST_CASE("with an auth string health and ready need credentials on any other form", "[auth]") {
   SlotdProcess server(kWithAuth);
   auto cli = server.client();
   CheckJson(cli->Get("/api/health/"), 401, kUnauthorized);
@@ -79,8 +74,8 @@ TEST_CASE("with an auth string health and ready need credentials on any other fo
   CheckJson(cli->Post("/api/health", "", "application/json"), 401, kUnauthorized);
   CheckJson(cli->Delete("/api/ready"), 401, kUnauthorized);
 
-  for (const char* target : {"/api/v2/../health", "/api/./health", "/api/%68ealth",
-                             "//api/health", "/api/concurrency_limits/../ready"}) {
+  for (const char* target : {"/api/v2/../health", "/api/./health", "/api/%68ealth", "//api/health",
+                             "/api/concurrency_limits/../ready"}) {
     INFO("raw target " << target);
     auto res = RawRequest(server.port(), "GET", target);
     REQUIRE(res.has_value());
@@ -90,8 +85,7 @@ TEST_CASE("with an auth string health and ready need credentials on any other fo
   }
 }
 
-TEST_CASE("with an auth string an unknown path without credentials answers 401",
-          "[auth]") {
+TEST_CASE("with an auth string an unknown path without credentials answers 401", "[auth]") {
   SlotdProcess server(kWithAuth);
   auto cli = server.client();
   CheckJson(cli->Get("/api/no-such-route"), 401, kUnauthorized);

@@ -54,9 +54,8 @@ TEST_CASE("a lease past --max-leases is 503 and takes no slot", "[capacity]") {
   CHECK(TagHolders(*cli, "t").empty());
   CHECK(ActiveSlots(*cli, "tag:t") == 0);
   // Slots without a lease need no room.
-  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                         R"({"slots":1,"names":["a"]})"),
-                200);
+  RequireStatus(
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["a"]})"), 200);
   CHECK(ActiveSlots(*cli, "a") == 2);
 
   CheckNoContent(PostJson(*cli, kRelease, "{\"lease_id\":\"" + lease_id + "\"}"));

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -11,21 +11,23 @@
 
 namespace slotd::e2e {
 
-const std::vector<std::string> kConcurrencyLimitKeys = {
-    "id", "created", "updated", "tag", "concurrency_limit", "active_slots"};
-const std::vector<std::string> kConcurrencyLimitV2Keys = {
-    "id",           "created",      "updated",
-    "active",       "name",         "limit",
-    "active_slots", "denied_slots", "slot_decay_per_second",
-    "avg_slot_occupancy_seconds"};
+const std::vector<std::string> kConcurrencyLimitKeys = {"id",  "created",           "updated",
+                                                        "tag", "concurrency_limit", "active_slots"};
+const std::vector<std::string> kConcurrencyLimitV2Keys = {"id",
+                                                          "created",
+                                                          "updated",
+                                                          "active",
+                                                          "name",
+                                                          "limit",
+                                                          "active_slots",
+                                                          "denied_slots",
+                                                          "slot_decay_per_second",
+                                                          "avg_slot_occupancy_seconds"};
 const std::vector<std::string> kGlobalResponseKeys = {
-    "id",   "created", "updated",      "active",
-    "name", "limit",   "active_slots", "slot_decay_per_second"};
+    "id", "created", "updated", "active", "name", "limit", "active_slots", "slot_decay_per_second"};
 const std::vector<std::string> kMinimalKeys = {"id", "name", "limit"};
 
-Json::Json(std::string_view text) {
-  error_ = parser_.parse(text.data(), text.size()).get(root_);
-}
+Json::Json(std::string_view text) { error_ = parser_.parse(text.data(), text.size()).get(root_); }
 
 std::string Canonical(std::string_view text) {
   Json doc(text);
@@ -33,9 +35,7 @@ std::string Canonical(std::string_view text) {
   return Canonical(doc.root());
 }
 
-std::string Canonical(simdjson::dom::element element) {
-  return simdjson::minify(element);
-}
+std::string Canonical(simdjson::dom::element element) { return simdjson::minify(element); }
 
 std::string Canonical(simdjson::dom::array array) { return simdjson::minify(array); }
 
@@ -51,11 +51,21 @@ std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
@@ -87,20 +97,18 @@ std::string NewUuid() {
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return text;
 }
 
-httplib::Result PostJson(httplib::Client& cli, const std::string& path,
-                         const std::string& body) {
+httplib::Result PostJson(httplib::Client& cli, const std::string& path, const std::string& body) {
   return cli.Post(path, body, "application/json");
 }
 
-httplib::Result PatchJson(httplib::Client& cli, const std::string& path,
-                          const std::string& body) {
+httplib::Result PatchJson(httplib::Client& cli, const std::string& path, const std::string& body) {
   return cli.Patch(path, body, "application/json");
 }
 
@@ -138,8 +146,8 @@ void CheckValidationError(const httplib::Result& res, std::string_view loc,
   REQUIRE(doc.valid());
   auto root = doc.root();
   REQUIRE(root.is_object());
-  CHECK(Keys(root) == std::vector<std::string>{"detail", "exception_message",
-                                               "exception_detail", "request_body"});
+  CHECK(Keys(root) == std::vector<std::string>{"detail", "exception_message", "exception_detail",
+                                               "request_body"});
   simdjson::dom::array errors;
   REQUIRE(root["detail"].get_array().get(errors) == simdjson::SUCCESS);
   CHECK(errors.size() > 0);
@@ -208,9 +216,9 @@ httplib::Result V1Decrement(httplib::Client& cli, const std::string& names_json,
 }
 
 std::string CreateTagLimit(httplib::Client& cli, const std::string& tag, int64_t limit) {
-  auto res = PostJson(cli, "/api/concurrency_limits/",
-                      "{\"tag\":" + JsonString(tag) +
-                          ",\"concurrency_limit\":" + std::to_string(limit) + "}");
+  auto res = PostJson(
+      cli, "/api/concurrency_limits/",
+      "{\"tag\":" + JsonString(tag) + ",\"concurrency_limit\":" + std::to_string(limit) + "}");
   RequireAnswer(res);
   INFO("create tag " << tag << ": " << res->body);
   REQUIRE((res->status == 201 || res->status == 200));

@@ -5,7 +5,6 @@
 
 #include <httplib.h>
 #include <simdjson.h>
-
 #include <sys/types.h>
 
 #include <cstdint>
@@ -50,9 +49,9 @@ std::vector<std::string> Keys(simdjson::dom::element object);
 // `s` as a JSON string literal.
 std::string JsonString(std::string_view s);
 
-bool IsUuid4(std::string_view s);       // lowercase canonical version-4 UUID
-bool IsTimestamp(std::string_view s);   // 2026-11-24T06:31:33.123456Z
-std::string NewUuid();                  // random lowercase version-4 UUID
+bool IsUuid4(std::string_view s);      // lowercase canonical version-4 UUID
+bool IsTimestamp(std::string_view s);  // 2026-11-24T06:31:33.123456Z
+std::string NewUuid();                 // random lowercase version-4 UUID
 
 // Field order of each response shape, as API.md lists it.
 extern const std::vector<std::string> kConcurrencyLimitKeys;
@@ -60,10 +59,8 @@ extern const std::vector<std::string> kConcurrencyLimitV2Keys;
 extern const std::vector<std::string> kGlobalResponseKeys;
 extern const std::vector<std::string> kMinimalKeys;
 
-httplib::Result PostJson(httplib::Client& cli, const std::string& path,
-                         const std::string& body);
-httplib::Result PatchJson(httplib::Client& cli, const std::string& path,
-                          const std::string& body);
+httplib::Result PostJson(httplib::Client& cli, const std::string& path, const std::string& body);
+httplib::Result PatchJson(httplib::Client& cli, const std::string& path, const std::string& body);
 
 // REQUIREs that the request got an answer (not a transport error).
 void RequireAnswer(const httplib::Result& res);

@@ -78,8 +78,7 @@ TEST_CASE("a client that vanishes before reading its answer still holds what it 
   CHECK(ActiveSlots(*cli, "vanish") == 0);
 }
 
-TEST_CASE("clients resetting mid-answer of a large list leave the server serving",
-          "[faults]") {
+TEST_CASE("clients resetting mid-answer of a large list leave the server serving", "[faults]") {
   SlotdProcess server;
   auto cli = server.client();
   for (int i = 0; i < 200; ++i) CreateV2Limit(*cli, "many-" + std::to_string(i), 1);

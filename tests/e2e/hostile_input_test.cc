@@ -5,7 +5,6 @@
 // answer, and afterwards the server still serves and its limits are as they
 // were.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <string>
 #include <thread>
@@ -80,13 +79,18 @@ TEST_CASE("numbers beyond int64 or double answer 422 at their field and change n
     CHECK(res->body.find(error) != std::string::npos);
     CHECK(res->body.ends_with(",\"request_body\":" + body + "}"));
   };
-  check(kCreate, R"({"name":"x","limit":1e400})",
-        R"({"loc":["body","limit"],"msg":"Input should be a finite number","type":"finite_number","input":1e400})");
+  check(
+      kCreate, R"({"name":"x","limit":1e400})",
+      R"({"loc":["body","limit"],"msg":"Input should be a finite number","type":"finite_number","input":1e400})");
   const std::string huge = "1" + std::string(400, '0');
-  check(kCreate, R"({"name":"x","limit":)" + huge + "}",
-        R"({"loc":["body","limit"],"msg":"Input should be less than or equal to 9223372036854775807","type":"less_than_equal","input":)" + huge);
-  check("/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":-)" + huge + "}",
-        R"({"loc":["body","concurrency_limit"],"msg":"Input should be greater than or equal to -9223372036854775808","type":"greater_than_equal","input":-)" + huge);
+  check(
+      kCreate, R"({"name":"x","limit":)" + huge + "}",
+      R"({"loc":["body","limit"],"msg":"Input should be less than or equal to 9223372036854775807","type":"less_than_equal","input":)" +
+          huge);
+  check(
+      "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":-)" + huge + "}",
+      R"({"loc":["body","concurrency_limit"],"msg":"Input should be greater than or equal to -9223372036854775808","type":"greater_than_equal","input":-)" +
+          huge);
   CHECK(AllLimits(*cli) == before);
   CheckStillServes(*cli);
 }
@@ -236,10 +240,10 @@ TEST_CASE("absurd Content-Length values answer 413 and change nothing", "[hostil
   for (const std::string& length : lengths) {
     connections.emplace_back(server.port());
     REQUIRE(connections.back().connected());
-    connections.back().send_all(RawHead("POST /api/v2/concurrency_limits/ HTTP/1.1",
-                                        {"Content-Type: application/json",
-                                         "Content-Length: " + length}) +
-                                R"({"name":"x","limit":1})");
+    connections.back().send_all(
+        RawHead("POST /api/v2/concurrency_limits/ HTTP/1.1",
+                {"Content-Type: application/json", "Content-Length: " + length}) +
+        R"({"name":"x","limit":1})");
   }
   for (size_t i = 0; i < connections.size(); ++i) {
     INFO("Content-Length: " << lengths[i]);
@@ -257,7 +261,8 @@ TEST_CASE("a Content-Length that is not one number answers 400", "[hostile]") {
   SlotdProcess server;
   auto cli = server.client();
   for (const std::vector<std::string>& lengths :
-       {std::vector<std::string>{"Content-Length: abc"}, std::vector<std::string>{"Content-Length: -1"},
+       {std::vector<std::string>{"Content-Length: abc"},
+        std::vector<std::string>{"Content-Length: -1"},
         std::vector<std::string>{"Content-Length: 2", "Content-Length: 22"}}) {
     std::vector<std::string> lines = lengths;
     lines.push_back("Connection: close");
@@ -294,8 +299,9 @@ std::vector<EndlessHead> EndlessHeads(size_t bytes) {
   return {
       {"one header line", "GET /api/health HTTP/1.1\r\nX-Endless: " + std::string(bytes, 'a'), 431,
        "Request Header Fields Too Large"},
-      {"header lines", "GET /api/health HTTP/1.1\r\n" +
-                           Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", bytes),
+      {"header lines",
+       "GET /api/health HTTP/1.1\r\n" +
+           Repeated("X-Fill: " + std::string(100, 'f') + "\r\n", bytes),
        431, "Request Header Fields Too Large"},
       {"the request line", "GET /api/health?" + std::string(bytes, 'q'), 414, "URI Too Long"},
   };

@@ -48,8 +48,7 @@ void Hold() {
 
 // One v1 acquisition by a fresh task run: increment until admitted, hold,
 // decrement. Returns false when it has to give up.
-bool V1Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally,
-             Clock::time_point deadline) {
+bool V1Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally, Clock::time_point deadline) {
   std::string run = NewUuid();
   while (Clock::now() < deadline) {
     auto res = V1Increment(cli, R"(["hammer"])", run);
@@ -70,8 +69,10 @@ bool V1Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally,
     Hold();
     counter.leave();
     auto released = V1Decrement(cli, R"(["hammer"])", run);
-    if (!released) ++tally.transport_errors;
-    else if (released->status != 200) ++tally.unexpected;
+    if (!released)
+      ++tally.transport_errors;
+    else if (released->status != 200)
+      ++tally.unexpected;
     ++tally.acquisitions;
     return true;
   }
@@ -79,8 +80,7 @@ bool V1Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally,
 }
 
 // One v2 acquisition: increment-with-lease until admitted, hold, release.
-bool V2Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally,
-             Clock::time_point deadline) {
+bool V2Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally, Clock::time_point deadline) {
   while (Clock::now() < deadline) {
     auto res = PostJson(cli, "/api/v2/concurrency_limits/increment-with-lease",
                         R"({"slots":1,"names":["hammer"],"lease_duration":60})");
@@ -103,8 +103,10 @@ bool V2Cycle(httplib::Client& cli, HoldCounter& counter, Tally& tally,
     counter.leave();
     auto released = PostJson(cli, "/api/v2/concurrency_limits/decrement-with-lease",
                              "{\"lease_id\":\"" + lease + "\"}");
-    if (!released) ++tally.transport_errors;
-    else if (released->status != 204) ++tally.unexpected;
+    if (!released)
+      ++tally.transport_errors;
+    else if (released->status != 204)
+      ++tally.unexpected;
     ++tally.acquisitions;
     return true;
   }
@@ -145,8 +147,8 @@ TEST_CASE("concurrent clients never hold more slots than the limit", "[load]") {
   INFO("acquisitions " << tally.acquisitions.load() << ", denials " << tally.denials.load()
                        << ", transport errors " << tally.transport_errors.load()
                        << ", unexpected statuses " << tally.unexpected.load()
-                       << ", most v1 holders " << v1_holders.most.load()
-                       << ", most v2 holders " << v2_holders.most.load());
+                       << ", most v1 holders " << v1_holders.most.load() << ", most v2 holders "
+                       << v2_holders.most.load());
   CHECK(v1_holders.most.load() <= kLimit);
   CHECK(v2_holders.most.load() <= kLimit);
   CHECK(tally.transport_errors.load() == 0);
@@ -159,8 +161,7 @@ TEST_CASE("concurrent clients never hold more slots than the limit", "[load]") {
   CHECK(ActiveSlots(*cli, "hammer") == 0);
 }
 
-TEST_CASE("200 idle keep-alive connections do not stop a new client being served",
-          "[load]") {
+TEST_CASE("200 idle keep-alive connections do not stop a new client being served", "[load]") {
   SlotdProcess server;
   constexpr int kIdle = 200;
   const std::string request = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";

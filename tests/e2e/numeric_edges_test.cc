@@ -9,8 +9,8 @@
 namespace slotd::e2e {
 namespace {
 
-const std::string kMax = "9223372036854775807";   // 2^63 - 1
-const std::string kOdd53 = "9007199254740993";    // 2^53 + 1: not a double
+const std::string kMax = "9223372036854775807";  // 2^63 - 1
+const std::string kOdd53 = "9007199254740993";   // 2^53 + 1: not a double
 
 // Creates a v2 limit; returns false when the server bounds the values (422).
 bool CreateOrBounded(httplib::Client& cli, const std::string& body, std::string* answer) {
@@ -32,8 +32,8 @@ TEST_CASE("large accepted counts read back exactly", "[numbers]") {
   for (const std::string& value : {kOdd53, kMax}) {
     std::string name = "n" + value;
     std::string created;
-    std::string body = "{\"name\":\"" + name + "\",\"limit\":" + value + ",\"active_slots\":" +
-                       value + ",\"denied_slots\":" + value + "}";
+    std::string body = "{\"name\":\"" + name + "\",\"limit\":" + value +
+                       ",\"active_slots\":" + value + ",\"denied_slots\":" + value + "}";
     if (!CreateOrBounded(*cli, body, &created)) continue;
     INFO("created: " << created);
     CHECK(Field(created, "limit") == value);
@@ -55,9 +55,9 @@ TEST_CASE("an increment past the int64 maximum is denied", "[numbers]") {
   RequireAnswer(fill);
   if (fill->status == 422) return;  // slots bounded too
   RequireStatus(fill, 200);
-  CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                       R"({"slots":1,"names":["big"]})"),
-              423, "Locked");
+  CheckDetail(
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["big"]})"), 423,
+      "Locked");
   CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/increment", all), 423, "Locked");
   auto read = cli->Get("/api/v2/concurrency_limits/big");
   RequireStatus(read, 200);
@@ -68,10 +68,9 @@ TEST_CASE("a v1 increment on a tag limit holding the int64 maximum is denied", "
   SlotdProcess server;
   auto cli = server.client();
   std::string created;
-  if (!CreateOrBounded(*cli,
-                       "{\"name\":\"tag:big\",\"limit\":" + kMax + ",\"active_slots\":" + kMax +
-                           "}",
-                       &created)) {
+  if (!CreateOrBounded(
+          *cli, "{\"name\":\"tag:big\",\"limit\":" + kMax + ",\"active_slots\":" + kMax + "}",
+          &created)) {
     return;
   }
   auto res = V1Increment(*cli, R"(["big"])", NewUuid());
@@ -90,13 +89,12 @@ TEST_CASE("Retry-After stays near the maximum wait with a huge denied_slots", "[
                        &created)) {
     return;
   }
-  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                         R"({"slots":1,"names":["d"]})"),
-                200);
+  RequireStatus(
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["d"]})"), 200);
   // mean = min(2.0 * (1 + denied) / 1, max wait 30) = 30, for every denial.
   for (int i = 0; i < 2; ++i) {
-    auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                        R"({"slots":1,"names":["d"]})");
+    auto res =
+        PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["d"]})");
     CheckDetail(res, 423, "Locked");
     CheckRetryAfterAround(res, 30.0, 30.0);
   }

@@ -21,7 +21,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-
 // A socket to 127.0.0.1 that sends when told and notices the server closing.
 class SlowClient {
  public:
@@ -40,8 +39,8 @@ class SlowClient {
     char sink[512];
     while (Clock::now() < until) {
       pollfd entry{fd_, POLLIN, 0};
-      int left = static_cast<int>(
-          std::chrono::duration_cast<milliseconds>(until - Clock::now()).count());
+      int left =
+          static_cast<int>(std::chrono::duration_cast<milliseconds>(until - Clock::now()).count());
       if (poll(&entry, 1, std::max(left, 0)) <= 0) return false;
       if (recv(fd_, sink, sizeof sink, 0) <= 0) return true;
     }
@@ -72,8 +71,7 @@ milliseconds TrickleUntilClosed(int port, milliseconds interval, milliseconds gi
   return milliseconds(-1);
 }
 
-TEST_CASE("a client sending a byte at a time is cut off at the request timeout",
-          "[overload]") {
+TEST_CASE("a client sending a byte at a time is cut off at the request timeout", "[overload]") {
   SlotdProcess server(WithArgs({"--request-timeout-seconds", "1"}));
   std::atomic<bool> trickling{true};
   milliseconds held{0};
@@ -96,8 +94,7 @@ TEST_CASE("a client sending a byte at a time is cut off at the request timeout",
   RequireStatus(cli->Get("/api/v2/concurrency_limits/slow"), 404);
 }
 
-TEST_CASE("many trickling clients leave the other connections served at full speed",
-          "[overload]") {
+TEST_CASE("many trickling clients leave the other connections served at full speed", "[overload]") {
   SlotdProcess server(WithArgs({"--request-timeout-seconds", "2", "--threads", "64"}));
   constexpr int kSlowClients = 48;
   std::vector<SlowClient> slow;
@@ -154,9 +151,10 @@ class NonReadingClient {
   int fd_ = -1;
 };
 
-TEST_CASE("a client that pipelines requests and never reads the answers is cut off at the "
-          "request timeout while others are served",
-          "[overload]") {
+TEST_CASE(
+    "a client that pipelines requests and never reads the answers is cut off at the "
+    "request timeout while others are served",
+    "[overload]") {
   SlotdProcess server(WithArgs({"--request-timeout-seconds", "1", "--threads", "2"}));
   auto cli = server.client();
   cli->set_keep_alive(true);  // holds the second of the two connections throughout
@@ -229,9 +227,10 @@ TEST_CASE("a connection beyond --threads is answered 503 with a JSON detail and 
   CHECK(admitted->status == 200);
 }
 
-TEST_CASE("ten thousand limits and leases cost a few hundred bytes each and leave the "
-          "server responsive",
-          "[overload][memory]") {
+TEST_CASE(
+    "ten thousand limits and leases cost a few hundred bytes each and leave the "
+    "server responsive",
+    "[overload][memory]") {
   SlotdProcess server;
   auto cli = server.client();
   RequireStatus(cli->Get("/api/health"), 200);
@@ -239,9 +238,9 @@ TEST_CASE("ten thousand limits and leases cost a few hundred bytes each and leav
   constexpr int kCount = 10000;
   for (int i = 0; i < kCount; ++i) {
     const std::string name = "limit-" + std::to_string(i);
-    RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/",
-                           R"({"name":")" + name + R"(","limit":2})"),
-                  201);
+    RequireStatus(
+        PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":")" + name + R"(","limit":2})"),
+        201);
     RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment-with-lease",
                            R"({"names":[")" + name + R"("],"slots":1})"),
                   200);

@@ -89,12 +89,13 @@ TEST_CASE("the server exits 0 on SIGTERM while requests are in flight", "[proces
       cli.set_tcp_nodelay(true);
       for (int i = 0; !done.load(); ++i) {
         auto start = Clock::now();
-        httplib::Result res = (i % 3 == 0)   ? cli.Get("/api/health")
-                              : (i % 3 == 1) ? PostJson(cli, "/api/v2/concurrency_limits/increment-with-lease",
-                                                        R"({"slots":1,"names":["busy"]})")
-                                             : V1Increment(cli, R"(["busy"])", NewUuid());
-        int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start)
-                         .count();
+        httplib::Result res = (i % 3 == 0) ? cli.Get("/api/health")
+                              : (i % 3 == 1)
+                                  ? PostJson(cli, "/api/v2/concurrency_limits/increment-with-lease",
+                                             R"({"slots":1,"names":["busy"]})")
+                                  : V1Increment(cli, R"(["busy"])", NewUuid());
+        int64_t ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
         int64_t seen = slowest_ms.load();
         while (ms > seen && !slowest_ms.compare_exchange_weak(seen, ms)) {
         }
@@ -118,16 +119,15 @@ TEST_CASE("the server exits 0 on SIGTERM while requests are in flight", "[proces
 
   INFO(status.describe() << "; answered " << answered.load() << " (before SIGTERM "
                          << answered_before_stop << "), transport errors "
-                         << transport_errors.load() << ", slowest request "
-                         << slowest_ms.load() << " ms\nstderr: " << server.stderr_text());
+                         << transport_errors.load() << ", slowest request " << slowest_ms.load()
+                         << " ms\nstderr: " << server.stderr_text());
   CHECK(status.clean());
   CHECK(answered_before_stop > 0);
   CHECK(odd_statuses.load() == 0);
   CHECK(slowest_ms.load() < 5000);
 }
 
-TEST_CASE("SIGTERM stops the server promptly with idle and half-sent requests open",
-          "[process]") {
+TEST_CASE("SIGTERM stops the server promptly with idle and half-sent requests open", "[process]") {
   SlotdProcess server;
   std::vector<RawConnection> open;
   for (int i = 0; i < 20; ++i) {

@@ -17,8 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -81,8 +80,7 @@ bool RawConnection::send_all(std::string_view bytes) {
 
 bool RawConnection::fill(Clock::time_point deadline) {
   if (fd_ < 0) return false;
-  auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) return false;
   pollfd pfd{fd_, POLLIN, 0};
   if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -93,8 +91,7 @@ bool RawConnection::fill(Clock::time_point deadline) {
   return true;
 }
 
-std::optional<RawResponse> RawConnection::read_response(
-    std::chrono::milliseconds timeout) {
+std::optional<RawResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   size_t head_end;
   while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -114,13 +111,11 @@ std::optional<RawResponse> RawConnection::read_response(
   while (line_end != std::string::npos) {
     size_t start = line_end + 2;
     line_end = head.find("\r\n", start);
-    std::string line = head.substr(start, line_end == std::string::npos
-                                              ? std::string::npos
-                                              : line_end - start);
+    std::string line =
+        head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
     auto colon = line.find(':');
     if (colon == std::string::npos) continue;
-    response.headers.emplace_back(Trim(line.substr(0, colon)),
-                                  Trim(line.substr(colon + 1)));
+    response.headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
   }
 
   if (auto length = response.header("Content-Length")) {
@@ -146,8 +141,7 @@ std::optional<RawResponse> RawConnection::read_response(
       buffer_.erase(0, size + 2);
       if (size == 0) break;
     }
-  } else if (response.status != 204 && response.status != 304 &&
-             response.status >= 200) {
+  } else if (response.status != 204 && response.status != 304 && response.status >= 200) {
     while (fill(deadline)) {
     }
     response.body = std::move(buffer_);
@@ -159,8 +153,7 @@ std::optional<RawResponse> RawConnection::read_response(
 std::optional<RawResponse> RawRequest(int port, std::string_view method,
                                       std::string_view raw_target,
                                       const std::vector<std::string>& header_lines,
-                                      std::string_view body,
-                                      std::chrono::milliseconds timeout) {
+                                      std::string_view body, std::chrono::milliseconds timeout) {
   RawConnection connection(port);
   if (!connection.connected()) return std::nullopt;
   std::string request;

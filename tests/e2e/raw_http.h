@@ -56,8 +56,7 @@ std::optional<RawResponse> RawRequest(int port, std::string_view method,
                                       std::string_view raw_target,
                                       const std::vector<std::string>& header_lines = {},
                                       std::string_view body = {},
-                                      std::chrono::milliseconds timeout =
-                                          std::chrono::seconds(10));
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace slotd::e2e
 

@@ -18,13 +18,13 @@ std::string Padded(std::string json, size_t size) {
 TEST_CASE("a body over --max-body-bytes answers 413 and changes nothing", "[validation]") {
   SlotdProcess server(WithArgs({"--max-body-bytes", "128"}));
   auto cli = server.client();
-  CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/",
-                       Padded(R"({"name":"big","limit":1})", 129)),
-              413, "Request body too large");
+  CheckDetail(
+      PostJson(*cli, "/api/v2/concurrency_limits/", Padded(R"({"name":"big","limit":1})", 129)),
+      413, "Request body too large");
   CheckDetail(cli->Get("/api/v2/concurrency_limits/big"), 404, "Concurrency Limit not found");
 
-  auto at_limit = PostJson(*cli, "/api/v2/concurrency_limits/",
-                           Padded(R"({"name":"fits","limit":1})", 128));
+  auto at_limit =
+      PostJson(*cli, "/api/v2/concurrency_limits/", Padded(R"({"name":"fits","limit":1})", 128));
   RequireAnswer(at_limit);
   CHECK(at_limit->status == 201);
 }
@@ -41,9 +41,10 @@ TEST_CASE("the default body limit is 1 MiB", "[validation]") {
   std::string body = Padded(R"({"name":"big","limit":1})", (1 << 20) + 1);
   RawConnection connection(server.port());
   REQUIRE(connection.connected());
-  connection.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "Content-Type: application/json\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n");
+  connection.send_all(
+      "POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   connection.send_all(body);  // may fail once the server has answered
   auto res = connection.read_response(std::chrono::seconds(10));
   REQUIRE(res.has_value());
@@ -70,14 +71,11 @@ TEST_CASE("malformed JSON answers 422 with the raw text as request_body", "[vali
   CheckDetail(cli->Get("/api/concurrency_limits/tag/t"), 404, "Concurrency limit not found");
 }
 
-TEST_CASE("a JSON body that is not an object answers 422 with the parsed body",
-          "[validation]") {
+TEST_CASE("a JSON body that is not an object answers 422 with the parsed body", "[validation]") {
   SlotdProcess server;
   auto cli = server.client();
-  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", "[1, 2]"), "",
-                       "[1,2]");
-  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", "\"text\""), "",
-                       "\"text\"");
+  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", "[1, 2]"), "", "[1,2]");
+  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", "\"text\""), "", "\"text\"");
   CheckValidationError(PostJson(*cli, "/api/concurrency_limits/increment", "7"), "", "7");
 }
 
@@ -86,10 +84,8 @@ TEST_CASE("a missing required body answers 422 with request_body null", "[valida
   auto cli = server.client();
   CheckValidationError(cli->Post("/api/v2/concurrency_limits/", "", "application/json"), "",
                        "null");
-  CheckValidationError(cli->Post("/api/concurrency_limits/", "", "application/json"), "",
-                       "null");
-  CheckValidationError(cli->Post("/api/v2/concurrency_limits/increment", "",
-                                 "application/json"),
+  CheckValidationError(cli->Post("/api/concurrency_limits/", "", "application/json"), "", "null");
+  CheckValidationError(cli->Post("/api/v2/concurrency_limits/increment", "", "application/json"),
                        "", "null");
 }
 
@@ -100,9 +96,8 @@ TEST_CASE("a missing required field answers 422 at its loc", "[validation]") {
                        R"(["body","limit"])", R"({"name":"x"})");
   CheckValidationError(PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"x"})"),
                        R"(["body","concurrency_limit"])", R"({"tag":"x"})");
-  CheckValidationError(
-      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"names":["x"]})"),
-      R"(["body","slots"])", R"({"names":["x"]})");
+  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"names":["x"]})"),
+                       R"(["body","slots"])", R"({"names":["x"]})");
   CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease", "{}"),
                        R"(["body","lease_id"])", "{}");
   CheckValidationError(
@@ -114,11 +109,10 @@ TEST_CASE("unknown fields on v2 create and v1 create answer 422", "[validation]"
   SlotdProcess server;
   auto cli = server.client();
   const std::string v2 = R"({"name":"x","limit":1,"bogus":true})";
-  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", v2),
-                       R"(["body","bogus"])", v2);
+  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/", v2), R"(["body","bogus"])",
+                       v2);
   const std::string v1 = R"({"tag":"t","concurrency_limit":1,"extra":1})";
-  CheckValidationError(PostJson(*cli, "/api/concurrency_limits/", v1), R"(["body","extra"])",
-                       v1);
+  CheckValidationError(PostJson(*cli, "/api/concurrency_limits/", v1), R"(["body","extra"])", v1);
   CreateV2Limit(*cli, "y", 1);
   const std::string patch = R"({"limit":2,"avg_slot_occupancy_seconds":5.0})";
   CheckValidationError(PatchJson(*cli, "/api/v2/concurrency_limits/y", patch),
@@ -184,16 +178,14 @@ TEST_CASE("a bad UUID in a body answers 422 at its loc", "[validation]") {
                        R"(["body","task_run_id"])", increment);
   CHECK(TagHolders(*cli, "t").empty());
   const std::string release = R"({"lease_id":"1234"})";
-  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease",
-                                release),
+  CheckValidationError(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease", release),
                        R"(["body","lease_id"])", release);
   const std::string reset = R"({"slot_override":["nope"]})";
   CheckValidationError(PostJson(*cli, "/api/concurrency_limits/tag/t/reset", reset),
                        R"(["body","slot_override",0])", reset);
 }
 
-TEST_CASE("an explicit null for an optional field means the field was not given",
-          "[validation]") {
+TEST_CASE("an explicit null for an optional field means the field was not given", "[validation]") {
   SlotdProcess server;
   auto cli = server.client();
   auto created = PostJson(
@@ -246,9 +238,10 @@ TEST_CASE("a chunked request body is read and bounded like any other", "[validat
   std::snprintf(size, sizeof size, "%zx", body.size());
   RawConnection connection(server.port());
   REQUIRE(connection.connected());
-  connection.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                      std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  connection.send_all(
+      "POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
   auto created = connection.read_response(std::chrono::seconds(10));
   REQUIRE(created.has_value());
   INFO("body: " << created->body);
@@ -259,9 +252,10 @@ TEST_CASE("a chunked request body is read and bounded like any other", "[validat
   std::snprintf(size, sizeof size, "%zx", big.size());
   RawConnection second(server.port());
   REQUIRE(second.connected());
-  second.send_all("POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                  std::string(size) + "\r\n" + big + "\r\n0\r\n\r\n");
+  second.send_all(
+      "POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      std::string(size) + "\r\n" + big + "\r\n0\r\n\r\n");
   auto rejected = second.read_response(std::chrono::seconds(10));
   REQUIRE(rejected.has_value());
   INFO("body: " << rejected->body);

@@ -79,19 +79,17 @@ TEST_CASE("an unknown route answers 404 Not Found", "[root][routing]") {
   CheckDetail(cli->Get("/"), 404, "Not Found");
 }
 
-TEST_CASE("a known path with a wrong method answers 405 Method Not Allowed",
-          "[root][routing]") {
+TEST_CASE("a known path with a wrong method answers 405 Method Not Allowed", "[root][routing]") {
   SlotdProcess server;
   auto cli = server.client();
   CheckDetail(cli->Delete("/api/health"), 405, "Method Not Allowed");
-  CheckDetail(cli->Post("/api/version", "", "application/json"), 405,
-              "Method Not Allowed");
+  CheckDetail(cli->Post("/api/version", "", "application/json"), 405, "Method Not Allowed");
   CheckDetail(cli->Get("/api/concurrency_limits/increment"), 405, "Method Not Allowed");
   CheckDetail(cli->Get("/api/concurrency_limits/filter"), 405, "Method Not Allowed");
   CheckDetail(cli->Patch("/api/concurrency_limits/", "{}", "application/json"), 405,
               "Method Not Allowed");
-  CheckDetail(cli->Put("/api/v2/concurrency_limits/some-name", "{}", "application/json"),
-              405, "Method Not Allowed");
+  CheckDetail(cli->Put("/api/v2/concurrency_limits/some-name", "{}", "application/json"), 405,
+              "Method Not Allowed");
 }
 
 TEST_CASE("routes match with or without a trailing slash", "[root][routing]") {
@@ -122,8 +120,8 @@ TEST_CASE("routes match with or without a trailing slash", "[root][routing]") {
   RequireAnswer(filter);
   CHECK(filter->status == 200);
   CHECK(Names(filter->body) == std::vector<std::string>{"b", "tag:a"});
-  auto increment = PostJson(*cli, "/api/v2/concurrency_limits/increment/",
-                            R"({"slots":1,"names":["b"]})");
+  auto increment =
+      PostJson(*cli, "/api/v2/concurrency_limits/increment/", R"({"slots":1,"names":["b"]})");
   RequireAnswer(increment);
   CHECK(increment->status == 200);
   CHECK(ActiveSlots(*cli, "b") == 1);

@@ -63,8 +63,7 @@ int ParsePort(const std::string& line) {
       line.compare(line.size() - suffix.size(), suffix.size(), suffix) != 0) {
     return 0;
   }
-  std::string authority =
-      line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
+  std::string authority = line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
   auto colon = authority.rfind(':');
   if (colon == std::string::npos || colon == 0) return 0;
   std::string digits = authority.substr(colon + 1);
@@ -124,8 +123,7 @@ SlotdProcess::SlotdProcess(ServerOptions options) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(),
-                                   O_WRONLY | O_APPEND, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(), O_WRONLY | O_APPEND, 0);
   // The test runner ignores SIGPIPE; the server starts with defaults.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
@@ -143,16 +141,14 @@ SlotdProcess::SlotdProcess(ServerOptions options) {
   stdout_fd_ = out_pipe[0];
   if (rc != 0) {
     pid_ = -1;
-    throw std::runtime_error(std::string("cannot start ") + SlotdBinary() + ": " +
-                             strerror(rc));
+    throw std::runtime_error(std::string("cannot start ") + SlotdBinary() + ": " + strerror(rc));
   }
 
   // Read the first stdout line, bounded in time.
   std::string buffer;
   auto deadline = Clock::now() + kStartupTimeout;
   while (buffer.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      Clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd pfd{stdout_fd_, POLLIN, 0};
     if (left.count() <= 0 || poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
     char chunk[512];
@@ -169,8 +165,8 @@ SlotdProcess::SlotdProcess(ServerOptions options) {
   }
   if (port_ == 0) {
     ExitStatus status = stop(SIGKILL, std::chrono::seconds(5));
-    std::string message = "slotd did not announce its port; stdout: '" + buffer +
-                          "'; " + status.describe() + "; stderr: " + stderr_text();
+    std::string message = "slotd did not announce its port; stdout: '" + buffer + "'; " +
+                          status.describe() + "; stderr: " + stderr_text();
     throw std::runtime_error(message);
   }
 }
@@ -179,8 +175,7 @@ SlotdProcess::~SlotdProcess() {
   if (pid_ > 0 && !stopped_) {
     ExitStatus status = stop();
     if (!status.clean()) {
-      FAIL_CHECK("slotd " << status.describe() << " on SIGTERM; stderr:\n"
-                          << stderr_text());
+      FAIL_CHECK("slotd " << status.describe() << " on SIGTERM; stderr:\n" << stderr_text());
     }
   }
   if (stdout_fd_ >= 0) close(stdout_fd_);

@@ -23,9 +23,9 @@ namespace slotd::e2e {
 
 // How a server process ended.
 struct ExitStatus {
-  bool exited = false;  // it returned from main or called exit()
-  int code = -1;        // its exit code, when `exited`
-  int signal = 0;       // the signal that ended it, when not `exited`
+  bool exited = false;                // it returned from main or called exit()
+  int code = -1;                      // its exit code, when `exited`
+  int signal = 0;                     // the signal that ended it, when not `exited`
   bool killed_after_timeout = false;  // it ignored the stop signal
 
   bool clean() const { return exited && code == 0 && !killed_after_timeout; }
@@ -61,8 +61,7 @@ class SlotdProcess {
 
   // Sends `sig` and waits up to `timeout` for the process to end, then
   // SIGKILLs it. Idempotent: later calls return the first result.
-  ExitStatus stop(int sig = SIGTERM,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ExitStatus stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Waits up to `timeout` without signalling; SIGKILLs on timeout.
   ExitStatus wait(std::chrono::milliseconds timeout);
 

@@ -89,8 +89,8 @@ std::unique_ptr<httplib::Client> TlsClient(const SlotdProcess& server,
 // returns its exit status and what it wrote to stderr.
 std::pair<int, std::string> RunFailing(const std::string& args) {
   const std::string err_path = "/tmp/slotd-tls-test-" + std::to_string(getpid()) + ".err";
-  const std::string command = std::string(SlotdBinary()) + " --port 0 " + args + " 2>" +
-                              err_path + " >/dev/null </dev/null";
+  const std::string command = std::string(SlotdBinary()) + " --port 0 " + args + " 2>" + err_path +
+                              " >/dev/null </dev/null";
   const int status = std::system(command.c_str());
   std::ifstream err(err_path);
   std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
@@ -105,8 +105,7 @@ TEST_CASE("with --tls-cert and --tls-key the server speaks HTTPS", "[tls]") {
   CHECK(server.listening_line().rfind("slotd listening on https://127.0.0.1:", 0) == 0);
   auto cli = TlsClient(server, certificate);
   RequireStatus(cli->Get("/api/health"), 200);
-  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"tls","limit":2})"),
-                201);
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"tls","limit":2})"), 201);
   RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
                          R"({"names":["tls"],"slots":2,"mode":"concurrency"})"),
                 200);
@@ -116,13 +115,12 @@ TEST_CASE("with --tls-cert and --tls-key the server speaks HTTPS", "[tls]") {
 TEST_CASE("plain HTTP to the TLS port gets no answer and the server keeps serving", "[tls]") {
   TestCertificate certificate;
   SlotdProcess server(Tls(certificate));
-  CHECK_FALSE(RawRequest(server.port(), "GET", "/api/health", {}, {}, std::chrono::seconds(5))
-                  .has_value());
+  CHECK_FALSE(
+      RawRequest(server.port(), "GET", "/api/health", {}, {}, std::chrono::seconds(5)).has_value());
   RequireStatus(TlsClient(server, certificate)->Get("/api/health"), 200);
 }
 
-TEST_CASE("a TLS handshake trickled a byte at a time is cut off at the request timeout",
-          "[tls]") {
+TEST_CASE("a TLS handshake trickled a byte at a time is cut off at the request timeout", "[tls]") {
   TestCertificate certificate;
   ServerOptions options = Tls(certificate);
   options.args.insert(options.args.end(), {"--request-timeout-seconds", "1"});

@@ -31,10 +31,12 @@ TEST_CASE("v1 create of an existing tag updates it and answers 200 with a later 
           "[v1][limits]") {
   SlotdProcess server;
   auto cli = server.client();
-  auto first = PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":3})");
+  auto first =
+      PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":3})");
   RequireStatus(first, 201);
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  auto second = PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":5})");
+  auto second =
+      PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":5})");
   RequireStatus(second, 200);
   INFO("first: " << first->body << "\nsecond: " << second->body);
   CHECK(Keys(Json(second->body).root()) == kConcurrencyLimitKeys);
@@ -102,7 +104,8 @@ TEST_CASE("v1 create rejects a tag with banned characters with 422", "[v1][limit
 TEST_CASE("v1 read by id answers the ConcurrencyLimit", "[v1][limits]") {
   SlotdProcess server;
   auto cli = server.client();
-  auto created = PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":3})");
+  auto created =
+      PostJson(*cli, "/api/concurrency_limits/", R"({"tag":"alpha","concurrency_limit":3})");
   RequireStatus(created, 201);
   std::string id = Unquoted(Field(created->body, "id"));
   auto read = cli->Get("/api/concurrency_limits/" + id);
@@ -125,11 +128,9 @@ TEST_CASE("v1 routes by id do not match a non-UUID id", "[v1][limits]") {
 TEST_CASE("v1 read by id of an unknown or non-tag limit answers 404", "[v1][limits]") {
   SlotdProcess server;
   auto cli = server.client();
-  CheckDetail(cli->Get("/api/concurrency_limits/" + NewUuid()), 404,
-              "Concurrency limit not found");
+  CheckDetail(cli->Get("/api/concurrency_limits/" + NewUuid()), 404, "Concurrency limit not found");
   std::string plain = CreateV2Limit(*cli, "plain", 1);
-  CheckDetail(cli->Get("/api/concurrency_limits/" + plain), 404,
-              "Concurrency limit not found");
+  CheckDetail(cli->Get("/api/concurrency_limits/" + plain), 404, "Concurrency limit not found");
 }
 
 TEST_CASE("v1 read by tag answers the limit or 404", "[v1][limits]") {
@@ -144,8 +145,7 @@ TEST_CASE("v1 read by tag answers the limit or 404", "[v1][limits]") {
   CHECK(Field(read->body, "concurrency_limit") == "4");
   CheckDetail(cli->Get("/api/concurrency_limits/tag/none"), 404, "Concurrency limit not found");
   CreateV2Limit(*cli, "plain", 1);
-  CheckDetail(cli->Get("/api/concurrency_limits/tag/plain"), 404,
-              "Concurrency limit not found");
+  CheckDetail(cli->Get("/api/concurrency_limits/tag/plain"), 404, "Concurrency limit not found");
 }
 
 TEST_CASE("v1 filter lists only tag limits ordered by name", "[v1][filter]") {
@@ -256,8 +256,7 @@ TEST_CASE("v1 reset without a body releases every slot", "[v1][reset]") {
   CHECK(ActiveSlots(*cli, "tag:x") == 0);
 }
 
-TEST_CASE("v1 reset with slot_override sets the holders and the counter exactly",
-          "[v1][reset]") {
+TEST_CASE("v1 reset with slot_override sets the holders and the counter exactly", "[v1][reset]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateTagLimit(*cli, "x", 3);

@@ -9,8 +9,7 @@
 namespace slotd::e2e {
 namespace {
 
-TEST_CASE("v1 increment takes a slot and answers Minimal limits named by bare tag",
-          "[v1][slots]") {
+TEST_CASE("v1 increment takes a slot and answers Minimal limits named by bare tag", "[v1][slots]") {
   SlotdProcess server;
   auto cli = server.client();
   std::string x = CreateTagLimit(*cli, "x", 2);
@@ -162,8 +161,8 @@ TEST_CASE("v1 increment records no denial", "[v1][slots]") {
   // A v2 denial now sees no earlier denials: blocking = 1 slot on a limit of 1,
   // mean = min(avg 2.0 * 1, tag wait 10) = 2 s; the header is drawn from
   // [2 * 0.7518, 2 * 1.3]. Five recorded v1 denials would make the mean 10 s.
-  auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                      R"({"slots":1,"names":["tag:x"]})");
+  auto res =
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["tag:x"]})");
   CheckDetail(res, 423, "Locked");
   CheckRetryAfterAround(res, 2.0, 2.0);
 }
@@ -221,14 +220,13 @@ TEST_CASE("v1 increment and decrement validate their body", "[v1][slots]") {
   for (const char* route :
        {"/api/concurrency_limits/increment", "/api/concurrency_limits/decrement"}) {
     INFO("route " << route);
-    CheckValidationError(PostJson(*cli, route, R"({"names":["x"]})"),
-                         R"(["body","task_run_id"])", R"({"names":["x"]})");
+    CheckValidationError(PostJson(*cli, route, R"({"names":["x"]})"), R"(["body","task_run_id"])",
+                         R"({"names":["x"]})");
     std::string run = NewUuid();
     std::string not_list = "{\"names\":\"x\",\"task_run_id\":\"" + run + "\"}";
     CheckValidationError(PostJson(*cli, route, not_list), R"(["body","names"])", not_list);
     std::string not_string = "{\"names\":[1],\"task_run_id\":\"" + run + "\"}";
-    CheckValidationError(PostJson(*cli, route, not_string), R"(["body","names",0])",
-                         not_string);
+    CheckValidationError(PostJson(*cli, route, not_string), R"(["body","names",0])", not_string);
   }
   CHECK(TagHolders(*cli, "x").empty());
 }
@@ -245,8 +243,8 @@ TEST_CASE("v1 decrement releases without an occupancy update", "[v1][slots]") {
   // The average is still 2.0: a v2 denial's mean is min(2.0 * 1, 10) = 2 s
   // (three short releases with occupancy would have brought it to 0.34).
   RequireStatus(V1Increment(*cli, R"(["x"])", NewUuid()), 200);
-  auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                      R"({"slots":1,"names":["tag:x"]})");
+  auto res =
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":1,"names":["tag:x"]})");
   CheckDetail(res, 423, "Locked");
   CheckRetryAfterAround(res, 2.0, 2.0);
 }

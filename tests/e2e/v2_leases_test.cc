@@ -60,16 +60,15 @@ TEST_CASE("increment-with-lease never echoes the holder", "[v2][leases]") {
   CHECK(ActiveSlots(*cli, "a") == 3);
 }
 
-TEST_CASE("a task_run lease holder shows in the v1 active_slots of a tag limit",
-          "[v2][leases]") {
+TEST_CASE("a task_run lease holder shows in the v1 active_slots of a tag limit", "[v2][leases]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateTagLimit(*cli, "t", 5);
   std::string task_run = NewUuid();
-  Acquire(*cli, R"({"slots":1,"names":["tag:t"],"holder":{"type":"task_run","id":")" +
-                    task_run + "\"}}");
-  Acquire(*cli, R"({"slots":1,"names":["tag:t"],"holder":{"type":"flow_run","id":")" +
-                    NewUuid() + "\"}}");
+  Acquire(*cli,
+          R"({"slots":1,"names":["tag:t"],"holder":{"type":"task_run","id":")" + task_run + "\"}}");
+  Acquire(*cli, R"({"slots":1,"names":["tag:t"],"holder":{"type":"flow_run","id":")" + NewUuid() +
+                    "\"}}");
   Acquire(*cli, R"({"slots":1,"names":["tag:t"]})");
   CHECK(TagHolders(*cli, "t") == std::vector<std::string>{task_run});
   CHECK(ActiveSlots(*cli, "tag:t") == 3);
@@ -100,13 +99,13 @@ TEST_CASE("increment-with-lease validates the holder", "[v2][leases]") {
   CHECK(ActiveSlots(*cli, "a") == 0);
 }
 
-TEST_CASE("increment-with-lease takes a lease_duration from 60 to 86400 seconds",
-          "[v2][leases]") {
+TEST_CASE("increment-with-lease takes a lease_duration from 60 to 86400 seconds", "[v2][leases]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 10);
   for (const char* duration : {"59", "59.9", "86400.5", "86401", "0", "-60", "\"300\""}) {
-    std::string body = std::string(R"({"slots":1,"names":["a"],"lease_duration":)") + duration + "}";
+    std::string body =
+        std::string(R"({"slots":1,"names":["a"],"lease_duration":)") + duration + "}";
     INFO(body);
     CheckValidationError(PostJson(*cli, kAcquire, body), R"(["body","lease_duration"])", body);
   }
@@ -215,8 +214,7 @@ TEST_CASE("renew of an unknown or released lease answers 410", "[v2][leases][ren
   CheckDetail(cli->Post(Renew(lease), "", "application/json"), 410, kLeaseGone);
 }
 
-TEST_CASE("renew with a non-UUID lease id answers 422 at path lease_id",
-          "[v2][leases][renew]") {
+TEST_CASE("renew with a non-UUID lease id answers 422 at path lease_id", "[v2][leases][renew]") {
   SlotdProcess server;
   auto cli = server.client();
   CheckValidationError(cli->Post(Renew("not-a-uuid"), "", "application/json"),
@@ -228,11 +226,10 @@ TEST_CASE("renew validates lease_duration", "[v2][leases][renew]") {
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 2);
   std::string lease = Acquire(*cli, R"({"slots":1,"names":["a"]})");
-  for (const char* body : {R"({"lease_duration":59})", R"({"lease_duration":86401})",
-                           R"({"lease_duration":"120"})"}) {
+  for (const char* body :
+       {R"({"lease_duration":59})", R"({"lease_duration":86401})", R"({"lease_duration":"120"})"}) {
     INFO(body);
-    CheckValidationError(PostJson(*cli, Renew(lease), body), R"(["body","lease_duration"])",
-                         body);
+    CheckValidationError(PostJson(*cli, Renew(lease), body), R"(["body","lease_duration"])", body);
   }
   CheckNoContent(cli->Post(Renew(lease), "", "application/json"));
 }

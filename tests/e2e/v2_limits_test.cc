@@ -51,9 +51,8 @@ TEST_CASE("v2 create answers 201 with a ConcurrencyLimitV2 and its defaults", "[
 TEST_CASE("v2 create takes the optional fields", "[v2][limits]") {
   SlotdProcess server;
   auto cli = server.client();
-  auto res = PostJson(
-      *cli, "/api/v2/concurrency_limits/",
-      R"({"name":"g","limit":5,"active":false,"active_slots":2,"denied_slots":4})");
+  auto res = PostJson(*cli, "/api/v2/concurrency_limits/",
+                      R"({"name":"g","limit":5,"active":false,"active_slots":2,"denied_slots":4})");
   RequireStatus(res, 201);
   CHECK(Field(res->body, "active") == "false");
   CHECK(Field(res->body, "limit") == "5");
@@ -78,8 +77,8 @@ TEST_CASE("v2 create of an existing name answers 409", "[v2][limits]") {
               kConflict);
   CHECK(Field(Read(*cli, "g"), "limit") == "3");
   CreateTagLimit(*cli, "t", 1);
-  CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"tag:t","limit":9})"),
-              409, kConflict);
+  CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"tag:t","limit":9})"), 409,
+              kConflict);
 }
 
 TEST_CASE("v2 create validates the name and the numbers", "[v2][limits]") {
@@ -106,19 +105,17 @@ TEST_CASE("v2 create validates the name and the numbers", "[v2][limits]") {
   CHECK(Canonical(all->body) == "[]");
 }
 
-TEST_CASE("v2 read by id and by name answers a GlobalConcurrencyLimitResponse",
-          "[v2][limits]") {
+TEST_CASE("v2 read by id and by name answers a GlobalConcurrencyLimitResponse", "[v2][limits]") {
   SlotdProcess server;
   auto cli = server.client();
-  auto created = PostJson(*cli, "/api/v2/concurrency_limits/",
-                          R"({"name":"g","limit":4,"active_slots":1})");
+  auto created =
+      PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"g","limit":4,"active_slots":1})");
   RequireStatus(created, 201);
   std::string id = Unquoted(Field(created->body, "id"));
   std::string by_name = Read(*cli, "g");
   INFO("read: " << by_name);
   CHECK(Keys(Json(by_name).root()) == kGlobalResponseKeys);
-  for (const char* key :
-       {"id", "created", "updated", "active", "name", "limit", "active_slots"}) {
+  for (const char* key : {"id", "created", "updated", "active", "name", "limit", "active_slots"}) {
     INFO("field " << key);
     CHECK(Field(by_name, key) == Field(created->body, key));
   }
@@ -139,9 +136,8 @@ TEST_CASE("v2 read reports active_slots after decay", "[v2][limits][decay]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, R"({"name":"r","limit":10,"slot_decay_per_second":20})");
-  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
-                         R"({"slots":10,"names":["r"]})"),
-                200);
+  RequireStatus(
+      PostJson(*cli, "/api/v2/concurrency_limits/increment", R"({"slots":10,"names":["r"]})"), 200);
   int64_t soon = ActiveSlots(*cli, "r");
   CHECK(soon >= 1);
   CHECK(soon <= 10);
@@ -278,8 +274,7 @@ TEST_CASE("updated moves when slots are taken or released or denied", "[v2][limi
   auto cli = server.client();
   CreateV2Limit(*cli, "u", 1);
   std::string last = Field(Read(*cli, "u"), "updated");
-  auto step = [&](const char* what, const std::string& route, const std::string& body,
-                  int status) {
+  auto step = [&](const char* what, const std::string& route, const std::string& body, int status) {
     INFO(what);
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     RequireStatus(PostJson(*cli, route, body), status);
@@ -318,8 +313,8 @@ TEST_CASE("v2 decay runs on through writes other than active_slots", "[v2][limit
                 200);
   auto taken = std::chrono::steady_clock::now();
   std::this_thread::sleep_until(taken + std::chrono::milliseconds(600));
-  CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/renamed",
-                           R"({"name":"renamed2","limit":9})"));
+  CheckNoContent(
+      PatchJson(*cli, "/api/v2/concurrency_limits/renamed", R"({"name":"renamed2","limit":9})"));
   CheckNoContent(PatchJson(*cli, "/api/v2/concurrency_limits/reset", R"({"active_slots":3})"));
   std::this_thread::sleep_until(taken + std::chrono::milliseconds(1300));
   // Continuous decay since the increment: 5 - 1.3 = 3.7, reported 4 (a decay

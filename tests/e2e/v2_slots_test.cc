@@ -36,8 +36,7 @@ TEST_CASE("v2 increment takes slots and lists every existing named limit", "[v2]
   CHECK(Canonical(unknown->body) == "[]");
 }
 
-TEST_CASE("v2 increment on a full limit answers 423 Locked and changes nothing",
-          "[v2][slots]") {
+TEST_CASE("v2 increment on a full limit answers 423 Locked and changes nothing", "[v2][slots]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "full", 2);
@@ -75,7 +74,8 @@ TEST_CASE("v2 denials raise the next Retry-After", "[v2][slots][retry]") {
   auto cli = server.client();
   CreateV2Limit(*cli, "one", 1);
   RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["one"])")), 200);
-  for (int i = 0; i < 5; ++i) RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["one"])")), 423);
+  for (int i = 0; i < 5; ++i)
+    RequireStatus(PostJson(*cli, kIncrement, Slots(1, R"(["one"])")), 423);
   // Five denials decaying at 1/2.0 per second leave 4 to 5: mean = 2.0 * (1 + denied).
   auto res = PostJson(*cli, kIncrement, Slots(1, R"(["one"])"));
   CheckDetail(res, 423, "Locked");
@@ -133,8 +133,7 @@ TEST_CASE("v2 increment of more slots than an active limit answers 422", "[v2][s
   CHECK(ActiveSlots(*cli, "off") == 0);
 }
 
-TEST_CASE("v2 increment in rate_limit mode needs decay on every active limit",
-          "[v2][slots]") {
+TEST_CASE("v2 increment in rate_limit mode needs decay on every active limit", "[v2][slots]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 5);
@@ -145,8 +144,7 @@ TEST_CASE("v2 increment in rate_limit mode needs decay on every active limit",
       "Only concurrency limits with slot decay can be used for rate limiting. The following "
       "limits do not have a decay configured: ";
   const std::string rate = R"(,"mode":"rate_limit")";
-  CheckDetail(PostJson(*cli, kIncrement, Slots(1, R"(["r","a"])", rate)), 422,
-              prefix + "'a'");
+  CheckDetail(PostJson(*cli, kIncrement, Slots(1, R"(["r","a"])", rate)), 422, prefix + "'a'");
   auto two = PostJson(*cli, kIncrement, Slots(1, R"(["a","b","r"])", rate));
   RequireAnswer(two);
   INFO("body: " << two->body);
@@ -191,14 +189,12 @@ TEST_CASE("v2 increment and decrement validate their body", "[v2][slots]") {
   for (const char* occupancy : {"0", "-1", "\"5\""}) {
     std::string body = Slots(1, R"(["a"])", std::string(R"(,"occupancy_seconds":)") + occupancy);
     INFO(body);
-    CheckValidationError(PostJson(*cli, kDecrement, body), R"(["body","occupancy_seconds"])",
-                         body);
+    CheckValidationError(PostJson(*cli, kDecrement, body), R"(["body","occupancy_seconds"])", body);
   }
   CHECK(ActiveSlots(*cli, "a") == 0);
 }
 
-TEST_CASE("v2 decrement takes slots off active limits and never below zero",
-          "[v2][slots]") {
+TEST_CASE("v2 decrement takes slots off active limits and never below zero", "[v2][slots]") {
   SlotdProcess server;
   auto cli = server.client();
   std::string a = CreateV2Limit(*cli, "a", 5);
@@ -264,8 +260,7 @@ TEST_CASE("v2 Retry-After comes from the named limit with the largest backlog",
   }
 }
 
-TEST_CASE("v2 Retry-After on a tag limit is capped by --tag-wait-seconds",
-          "[v2][slots][retry]") {
+TEST_CASE("v2 Retry-After on a tag limit is capped by --tag-wait-seconds", "[v2][slots][retry]") {
   SlotdProcess server(WithArgs({"--tag-wait-seconds", "3"}));
   auto cli = server.client();
   CreateV2Limit(*cli, R"({"name":"tag:t","limit":1,"denied_slots":10})");

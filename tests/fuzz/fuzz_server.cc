@@ -49,7 +49,8 @@ bool IsValidJson(const std::string& text) {
 void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   if (!IsKnownStatus(answer.status)) Finding("unexpected status", request, answer);
   if ((answer.status == 204) != answer.body.empty()) Finding("body vs 204", request, answer);
-  if (!answer.body.empty() && !IsValidJson(answer.body)) Finding("body is not JSON", request, answer);
+  if (!answer.body.empty() && !IsValidJson(answer.body))
+    Finding("body is not JSON", request, answer);
   if ((answer.status == 405) != !answer.allow.empty()) Finding("Allow vs 405", request, answer);
   if (!answer.retry_after.empty() && answer.status != 423) {
     Finding("Retry-After without 423", request, answer);

@@ -4,8 +4,8 @@
 //
 // Input: newline-separated fields "METHOD\nTARGET\nAPI-VERSION\nAUTHORIZATION\nBODY";
 // the body is everything after the fourth newline, missing fields are empty.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "api/http/basic_auth.h"
+
+#include <catch2/catch.hpp>
 
 using namespace slotd::api;
 

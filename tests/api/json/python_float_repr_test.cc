@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <limits>
-
 #include "api/json/python_float_repr.h"
+
+#include <catch2/catch.hpp>
+#include <limits>
 
 using slotd::api::AppendPythonStringRepr;
 using slotd::api::PythonFloat;

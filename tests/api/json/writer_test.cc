@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "api/json/writer.h"
+
+#include <catch2/catch.hpp>
 
 using namespace slotd;
 using namespace slotd::api;
@@ -31,12 +31,14 @@ TEST_CASE("non-ASCII text and DEL pass through unescaped, as ensure_ascii=False 
   CHECK(Quoted("</script>") == "\"</script>\"");
 }
 
-TEST_CASE("bytes that are not UTF-8 become U+FFFD, so answers stay valid UTF-8",
-          "[json_writer]") {
-  CHECK(Quoted("a\xff" "b") == "\"a\xef\xbf\xbd" "b\"");
-  CHECK(Quoted("\xc3") == "\"\xef\xbf\xbd\"");             // truncated sequence
+TEST_CASE("bytes that are not UTF-8 become U+FFFD, so answers stay valid UTF-8", "[json_writer]") {
+  CHECK(Quoted("a\xff"
+               "b") ==
+        "\"a\xef\xbf\xbd"
+        "b\"");
+  CHECK(Quoted("\xc3") == "\"\xef\xbf\xbd\"");  // truncated sequence
   CHECK(Quoted("\xed\xa0\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
-  CHECK(Quoted("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong '/'
+  CHECK(Quoted("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // overlong '/'
 }
 
 TEST_CASE("timestamps always carry six fractional digits and a Z", "[json_writer]") {
@@ -69,7 +71,7 @@ TEST_CASE("the writer separates values with bare commas and colons", "[json_writ
   writer.EscapedKey("k\"");
   writer.Uint(18446744073709551615u);
   writer.EndObject();
-  CHECK(out ==
-        R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","list":[-3,2.0,false,null,{}],"k\"":18446744073709551615})");
+  CHECK(
+      out ==
+      R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","list":[-3,2.0,false,null,{}],"k\"":18446744073709551615})");
 }
-

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "api/prefect/api_version.h"
+
+#include <catch2/catch.hpp>
 
 using namespace slotd::api;
 

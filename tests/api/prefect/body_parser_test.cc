@@ -1,6 +1,7 @@
+#include "api/prefect/body_parser.h"
+
 #include <catch2/catch.hpp>
 
-#include "api/prefect/body_parser.h"
 #include "api/json/input_echo.h"
 #include "api/json/syntax_error_location.h"
 
@@ -22,7 +23,8 @@ TEST_CASE("malformed JSON is located where Python's json module reports it", "[j
   CHECK(PythonError("") == Error{0, "Expecting value"});
   CHECK(PythonError("   ") == Error{3, "Expecting value"});
   CHECK(PythonError("slots=1") == Error{0, "Expecting value"});
-  CHECK(PythonError(R"({"name": "x", )") == Error{14, "Expecting property name enclosed in double quotes"});
+  CHECK(PythonError(R"({"name": "x", )") ==
+        Error{14, "Expecting property name enclosed in double quotes"});
   CHECK(PythonError(R"({"a" 1})") == Error{5, "Expecting ':' delimiter"});
   CHECK(PythonError(R"({"a":1 "b":2})") == Error{7, "Expecting ',' delimiter"});
   CHECK(PythonError(R"({"a":})") == Error{5, "Expecting value"});

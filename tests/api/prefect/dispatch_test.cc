@@ -1,12 +1,12 @@
 // Whole requests through Dispatch, on a real engine with a manual clock and
 // a pinned random source: routing, body parsing, the API-version check and
 // the handlers together.
-#include <catch2/catch.hpp>
+#include "api/prefect/dispatch.h"
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
-#include "api/prefect/dispatch.h"
 #include "api/json/python_float_repr.h"
 
 using namespace slotd;
@@ -83,8 +83,7 @@ TEST_CASE("the API-version check spares /health and /version only", "[dispatch]"
         R"(version 0.8.0 or higher."})");
 }
 
-TEST_CASE("malformed JSON is reported before the API version, field errors after",
-          "[dispatch]") {
+TEST_CASE("malformed JSON is reported before the API version, field errors after", "[dispatch]") {
   Server server;
   CHECK(server.Call("POST", "/api/v2/concurrency_limits/", "{", "abc").status == 422);
   CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"limit":"x"})", "abc").status ==
@@ -118,8 +117,8 @@ TEST_CASE("a v2 limit is created, read by name and by id, and conflicts on its n
 
 TEST_CASE("a rejected request changes nothing", "[dispatch]") {
   Server server;
-  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":-1})")
-            .status == 422);
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":-1})").status ==
+        422);
   CHECK(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"a/b","concurrency_limit":1})")
             .status == 422);
   CHECK(server.engine().LimitCount() == 0);
@@ -141,9 +140,9 @@ TEST_CASE("a full v1 limit answers 423 with the tag wait as Retry-After", "[disp
   server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":1})");
   const std::string first = std::string(R"({"names":["db"],"task_run_id":")") + kTaskRun + "\"}";
   REQUIRE(server.Call("POST", "/api/concurrency_limits/increment", first).status == 200);
-  const ApiResponse locked = server.Call(
-      "POST", "/api/concurrency_limits/increment",
-      R"({"names":["db"],"task_run_id":"7f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})");
+  const ApiResponse locked =
+      server.Call("POST", "/api/concurrency_limits/increment",
+                  R"({"names":["db"],"task_run_id":"7f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})");
   CHECK(locked.status == 423);
   CHECK(locked.retry_after == "10.0");
   CHECK(locked.body == R"({"detail":"Concurrency limit for the db tag has been reached"})");
@@ -152,9 +151,9 @@ TEST_CASE("a full v1 limit answers 423 with the tag wait as Retry-After", "[disp
 TEST_CASE("a zero v1 limit answers 423 without Retry-After", "[dispatch]") {
   Server server;
   server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":0})");
-  const ApiResponse locked = server.Call(
-      "POST", "/api/concurrency_limits/increment",
-      std::string(R"({"names":["db"],"task_run_id":")") + kTaskRun + "\"}");
+  const ApiResponse locked =
+      server.Call("POST", "/api/concurrency_limits/increment",
+                  std::string(R"({"names":["db"],"task_run_id":")") + kTaskRun + "\"}");
   CHECK(locked.status == 423);
   CHECK(locked.retry_after.empty());
   CHECK(locked.body == R"({"detail":"The concurrency limit on tag \"db\" is 0 and will )"
@@ -197,8 +196,9 @@ TEST_CASE("a lease is taken, renewed and released", "[dispatch]") {
   CHECK(taken.body.find(R"("limits":[{"id":")") != std::string::npos);
   const std::string renew = "/api/v2/concurrency_limits/leases/" + lease_id + "/renew";
   CHECK(server.Call("POST", renew, R"({"lease_duration":600})").status == 204);
-  CHECK(server.Call("POST", "/api/v2/concurrency_limits/decrement-with-lease",
-                    R"({"lease_id":")" + lease_id + "\"}")
+  CHECK(server
+            .Call("POST", "/api/v2/concurrency_limits/decrement-with-lease",
+                  R"({"lease_id":")" + lease_id + "\"}")
             .status == 204);
   const ApiResponse gone = server.Call("POST", renew);
   CHECK(gone.status == 410);
@@ -207,8 +207,8 @@ TEST_CASE("a lease is taken, renewed and released", "[dispatch]") {
 
 TEST_CASE("a renewal reports a bad lease id in the path before body errors", "[dispatch]") {
   Server server;
-  const ApiResponse response = server.Call("POST", "/api/v2/concurrency_limits/leases/x/renew",
-                                           R"({"lease_duration":1})");
+  const ApiResponse response =
+      server.Call("POST", "/api/v2/concurrency_limits/leases/x/renew", R"({"lease_duration":1})");
   CHECK(response.status == 422);
   const size_t path_error = response.body.find(R"("loc":["path","lease_id"])");
   const size_t body_error = response.body.find(R"("loc":["body","lease_duration"])");

@@ -1,6 +1,7 @@
+#include "api/prefect/request_parsing.h"
+
 #include <catch2/catch.hpp>
 
-#include "api/prefect/request_parsing.h"
 #include "tests/api/prefect/request_parsing_test_support.h"
 
 using namespace slotd;
@@ -39,14 +40,14 @@ TEST_CASE("a missing model field reports the whole body as input", "[parsing]") 
   NewLimit spec;
   ValidationErrors errors;
   REQUIRE_FALSE(ParseLimitCreate(json.body(), &spec, &errors));
-  CHECK(DetailJson(errors) ==
-        R"([{"loc":["body","limit"],"msg":"Field required","type":"missing","input":{"name":"x"}}])");
+  CHECK(
+      DetailJson(errors) ==
+      R"([{"loc":["body","limit"],"msg":"Field required","type":"missing","input":{"name":"x"}}])");
 }
 
 TEST_CASE("every bad field of a model is reported, then each unknown key", "[parsing]") {
-  ParsedBody json(
-      R"({"zz":1,"name":"a/b","limit":1.5,"active":"yes","denied_slots":-1,)"
-      R"("slot_decay_per_second":"0.5","zz":2})");
+  ParsedBody json(R"({"zz":1,"name":"a/b","limit":1.5,"active":"yes","denied_slots":-1,)"
+                  R"("slot_decay_per_second":"0.5","zz":2})");
   NewLimit spec;
   ValidationErrors errors;
   REQUIRE_FALSE(ParseLimitCreate(json.body(), &spec, &errors));
@@ -161,14 +162,15 @@ TEST_CASE("an increment needs positive slots and at least one name", "[parsing]"
   SlotsAcquire request;
   ValidationErrors errors;
   REQUIRE_FALSE(ParseSlotsAcquire(json.body(), false, &request, &errors));
-  CHECK(DetailJson(errors) ==
-        R"([{"loc":["body","slots"],"msg":"Input should be greater than 0","type":"greater_than",)"
-        R"("input":0,"ctx":{"gt":0}},)"
-        R"({"loc":["body","names"],"msg":"List should have at least 1 item after validation, )"
-        R"(not 0","type":"too_short","input":[],"ctx":{"field_type":"List","min_length":1,)"
-        R"("actual_length":0}},)"
-        R"({"loc":["body","mode"],"msg":"Input should be 'concurrency' or 'rate_limit'",)"
-        R"("type":"literal_error","input":"x","ctx":{"expected":"'concurrency' or 'rate_limit'"}}])");
+  CHECK(
+      DetailJson(errors) ==
+      R"([{"loc":["body","slots"],"msg":"Input should be greater than 0","type":"greater_than",)"
+      R"("input":0,"ctx":{"gt":0}},)"
+      R"({"loc":["body","names"],"msg":"List should have at least 1 item after validation, )"
+      R"(not 0","type":"too_short","input":[],"ctx":{"field_type":"List","min_length":1,)"
+      R"("actual_length":0}},)"
+      R"({"loc":["body","mode"],"msg":"Input should be 'concurrency' or 'rate_limit'",)"
+      R"("type":"literal_error","input":"x","ctx":{"expected":"'concurrency' or 'rate_limit'"}}])");
 }
 
 TEST_CASE("a missing Body() parameter reports input null, as FastAPI does", "[parsing]") {
@@ -180,8 +182,7 @@ TEST_CASE("a missing Body() parameter reports input null, as FastAPI does", "[pa
         R"([{"loc":["body","slots"],"msg":"Field required","type":"missing","input":null}])");
 }
 
-TEST_CASE("a non-object body of Body() parameters reports every parameter missing",
-          "[parsing]") {
+TEST_CASE("a non-object body of Body() parameters reports every parameter missing", "[parsing]") {
   ParsedBody json("7");
   TaskRunTags request;
   ValidationErrors errors;
@@ -202,9 +203,8 @@ TEST_CASE("unknown keys in a Body() parameter body are ignored", "[parsing]") {
 }
 
 TEST_CASE("a lease holder is a strict object of a known type and a UUID", "[parsing]") {
-  ParsedBody good(
-      R"({"slots":1,"names":["a"],"mode":"rate_limit","lease_duration":60,)"
-      R"("holder":{"type":"flow_run","id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"}})");
+  ParsedBody good(R"({"slots":1,"names":["a"],"mode":"rate_limit","lease_duration":60,)"
+                  R"("holder":{"type":"flow_run","id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"}})");
   SlotsAcquire request;
   ValidationErrors errors;
   REQUIRE(ParseSlotsAcquire(good.body(), true, &request, &errors));
@@ -283,7 +283,8 @@ TEST_CASE("bad UUIDs are explained as pydantic quotes the uuid crate", "[parsing
 }
 
 TEST_CASE("list items are checked one by one with their index in loc", "[parsing]") {
-  ParsedBody json(R"({"names":["a",2,"c",null],"task_run_id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})");
+  ParsedBody json(
+      R"({"names":["a",2,"c",null],"task_run_id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})");
   TaskRunTags request;
   ValidationErrors errors;
   REQUIRE_FALSE(ParseTaskRunTags(json.body(), &request, &errors));

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <variant>
 
-#include "api/prefect/request_parsing.h"
 #include "api/json/validation_error.h"
+#include "api/prefect/request_parsing.h"
 
 namespace slotd::api::test {
 

@@ -1,7 +1,8 @@
+#include "api/prefect/responses.h"
+
 #include <catch2/catch.hpp>
 
 #include "api/json/writer.h"
-#include "api/prefect/responses.h"
 
 using namespace slotd;
 using namespace slotd::api;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "api/prefect/router.h"
+
+#include <catch2/catch.hpp>
 
 using namespace slotd::api;
 using Outcome = RouteMatch::Outcome;
@@ -89,16 +89,16 @@ TEST_CASE("a known path under another method is 405 with Starlette's Allow", "[r
     const char* path;
     const char* allow;
   };
-  for (const Case& c : {Case{Method::kPost, "/api/health", "GET"},
-                        Case{Method::kOther, "/api/health", "GET"},
-                        Case{Method::kGet, "/api/concurrency_limits/", "POST"},
-                        Case{Method::kGet, "/api/concurrency_limits/filter", "POST"},
-                        Case{Method::kPost, "/api/concurrency_limits/tag/db", "GET"},
-                        Case{Method::kGet, "/api/concurrency_limits/tag/db/reset", "POST"},
-                        Case{Method::kGet, "/api/v2/concurrency_limits", "POST"},
-                        Case{Method::kPost, "/api/v2/concurrency_limits/db", "GET"},
-                        Case{Method::kOther, "/api/v2/concurrency_limits/filter", "GET"},
-                        Case{Method::kGet, "/api/v2/concurrency_limits/leases/x/renew", "POST"}}) {
+  for (const Case& c :
+       {Case{Method::kPost, "/api/health", "GET"}, Case{Method::kOther, "/api/health", "GET"},
+        Case{Method::kGet, "/api/concurrency_limits/", "POST"},
+        Case{Method::kGet, "/api/concurrency_limits/filter", "POST"},
+        Case{Method::kPost, "/api/concurrency_limits/tag/db", "GET"},
+        Case{Method::kGet, "/api/concurrency_limits/tag/db/reset", "POST"},
+        Case{Method::kGet, "/api/v2/concurrency_limits", "POST"},
+        Case{Method::kPost, "/api/v2/concurrency_limits/db", "GET"},
+        Case{Method::kOther, "/api/v2/concurrency_limits/filter", "GET"},
+        Case{Method::kGet, "/api/v2/concurrency_limits/leases/x/renew", "POST"}}) {
     INFO(c.path);
     const RouteMatch match = MatchRoute(c.method, c.path);
     CHECK(match.outcome == Outcome::kMethodNotAllowed);
