@@ -157,8 +157,9 @@ std::optional<size_t> FieldReader::Literal(const LocNode& loc, element value,
   return std::nullopt;
 }
 
-bool FieldReader::StringList(const LocNode& loc, element value, size_t min_items,
-                             std::vector<std::string_view>* out) {
+template <typename T>
+bool FieldReader::List(const LocNode& loc, element value, size_t min_items, ItemReader<T> read_item,
+                       std::vector<T>* out) {
   if (value.type() != element_type::ARRAY) {
     Record(TypeError(loc, kListType, EchoedJson(value)));
     return false;
@@ -168,9 +169,9 @@ bool FieldReader::StringList(const LocNode& loc, element value, size_t min_items
   const simdjson::dom::array items = value.get_array().value_unsafe();
   for (element item : items) {
     const LocNode item_loc{&loc, index++};
-    std::optional<std::string_view> text = String(item_loc, item);
-    if (text) {
-      out->push_back(*text);
+    std::optional<T> parsed = (this->*read_item)(item_loc, item);
+    if (parsed) {
+      out->push_back(*parsed);
     } else {
       all_valid = false;
     }
@@ -182,24 +183,13 @@ bool FieldReader::StringList(const LocNode& loc, element value, size_t min_items
   return all_valid;
 }
 
+bool FieldReader::StringList(const LocNode& loc, element value, size_t min_items,
+                             std::vector<std::string_view>* out) {
+  return List(loc, value, min_items, &FieldReader::String, out);
+}
+
 bool FieldReader::UuidList(const LocNode& loc, element value, std::vector<Uuid>* out) {
-  if (value.type() != element_type::ARRAY) {
-    Record(TypeError(loc, kListType, EchoedJson(value)));
-    return false;
-  }
-  bool all_valid = true;
-  int64_t index = 0;
-  const simdjson::dom::array items = value.get_array().value_unsafe();
-  for (element item : items) {
-    const LocNode item_loc{&loc, index++};
-    std::optional<Uuid> id = UuidValue(item_loc, item);
-    if (id) {
-      out->push_back(*id);
-    } else {
-      all_valid = false;
-    }
-  }
-  return all_valid;
+  return List(loc, value, 0, &FieldReader::UuidValue, out);
 }
 
 ObjectFields::ObjectFields(simdjson::dom::object object, std::span<const std::string_view> names)

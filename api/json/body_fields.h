@@ -65,6 +65,13 @@ class FieldReader {
   size_t error_count() const { return errors_->size(); }
 
  private:
+  template <typename T>
+  using ItemReader = std::optional<T> (FieldReader::*)(const LocNode&, element);
+  // A list whose items `read_item` reads, appended to *out; at least
+  // `min_items` of them.
+  template <typename T>
+  bool List(const LocNode& loc, element value, size_t min_items, ItemReader<T> read_item,
+            std::vector<T>* out);
   // A value above rule.le, or above int64 when the rule has no maximum.
   void RecordTooLarge(const LocNode& loc, element value, const IntRule& rule);
 

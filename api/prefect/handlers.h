@@ -66,8 +66,12 @@ void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& error
 void RespondOtherStatus(Status status, ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
-// The 422 of a filter body whose limit is out of range.
-void RespondBadPageLimit(PageOutcome outcome, int64_t default_limit, ApiResponse* out);
+// Reads a filter body's page (limit and offset). On a body Prefect refuses,
+// writes its 422 and returns false.
+bool ReadPageOrRespond(const HandlerInput& in, Page* page, ApiResponse* out);
+// Whether a lookup by a path parameter found nothing: it fails the same way
+// whether the name does not exist or could not exist.
+bool IsMissing(Status status);
 // "tag:<tag>", the limit name behind a v1 tag.
 std::string TagLimitName(std::string_view tag);
 

@@ -32,14 +32,25 @@ void RespondNameTaken(ApiResponse* out) {
                 "was violated. See server logs for details.");
 }
 
-void RespondBadPageLimit(PageOutcome outcome, int64_t default_limit, ApiResponse* out) {
-  if (outcome == PageOutcome::kLimitNegative) {
+bool ReadPageOrRespond(const HandlerInput& in, Page* page, ApiResponse* out) {
+  ValidationErrors errors;
+  const int64_t default_limit = in.context.config.default_limit;
+  const PageOutcome outcome = ParsePage(in.body, default_limit, page, &errors);
+  if (outcome == PageOutcome::kOk) return true;
+  if (outcome == PageOutcome::kInvalid) {
+    RespondInvalidRequest(in, errors, out);
+  } else if (outcome == PageOutcome::kLimitNegative) {
     RespondDetail(out, 422, "Invalid limit: must be greater than or equal to 0.");
   } else {
     RespondDetail(
         out, 422,
         "Invalid limit: must be less than or equal to " + std::to_string(default_limit) + ".");
   }
+  return false;
+}
+
+bool IsMissing(Status status) {
+  return status == Status::kNotFound || status == Status::kInvalidName;
 }
 
 std::string TagLimitName(std::string_view tag) {

@@ -8,12 +8,6 @@ namespace {
 
 constexpr std::string_view kNotFound = "Concurrency limit not found";
 
-// A lookup by a path parameter fails the same way whether the name does not
-// exist or could not exist.
-bool IsMissing(Status status) {
-  return status == Status::kNotFound || status == Status::kInvalidName;
-}
-
 void RespondLimit(const LimitSnapshot& limit, ApiResponse* out) {
   out->status = 200;
   out->body = ConcurrencyLimitJson(limit);
@@ -65,12 +59,8 @@ void HandleV1ReadByTag(const HandlerInput& in, ApiResponse* out) {
 }
 
 void HandleV1Filter(const HandlerInput& in, ApiResponse* out) {
-  ValidationErrors errors;
   Page page;
-  const int64_t default_limit = in.context.config.default_limit;
-  const PageOutcome outcome = ParsePage(in.body, default_limit, &page, &errors);
-  if (outcome == PageOutcome::kInvalid) return RespondInvalidRequest(in, errors, out);
-  if (outcome != PageOutcome::kOk) return RespondBadPageLimit(outcome, default_limit, out);
+  if (!ReadPageOrRespond(in, &page, out)) return;
   std::vector<LimitSnapshot> limits;
   in.context.engine->ListLimits(kTagPrefix, static_cast<size_t>(page.offset),
                                 static_cast<size_t>(page.limit), &limits, /*with_holders=*/true);

@@ -16,10 +16,6 @@ LimitKey KeyOf(std::string_view id_or_name) {
   return id_or_name;
 }
 
-bool IsMissing(Status status) {
-  return status == Status::kNotFound || status == Status::kInvalidName;
-}
-
 std::string NoDecayMessage(const std::vector<std::string>& names) {
   std::string joined;
   for (const std::string& name : names) {
@@ -92,12 +88,8 @@ void HandleV2Read(const HandlerInput& in, ApiResponse* out) {
 }
 
 void HandleV2Filter(const HandlerInput& in, ApiResponse* out) {
-  ValidationErrors errors;
   Page page;
-  const int64_t default_limit = in.context.config.default_limit;
-  const PageOutcome outcome = ParsePage(in.body, default_limit, &page, &errors);
-  if (outcome == PageOutcome::kInvalid) return RespondInvalidRequest(in, errors, out);
-  if (outcome != PageOutcome::kOk) return RespondBadPageLimit(outcome, default_limit, out);
+  if (!ReadPageOrRespond(in, &page, out)) return;
   std::vector<LimitSnapshot> limits;
   in.context.engine->ListLimits("", static_cast<size_t>(page.offset),
                                 static_cast<size_t>(page.limit), &limits);

@@ -73,6 +73,26 @@ void WriteMinimalList(JsonWriter& writer, std::span<const LimitRef> limits) {
   writer.EndArray();
 }
 
+using LimitWriter = void (*)(JsonWriter&, const LimitSnapshot&);
+
+std::string BodyOf(LimitWriter write, const LimitSnapshot& limit, size_t size_hint) {
+  std::string body;
+  body.reserve(size_hint);
+  JsonWriter writer(&body);
+  write(writer, limit);
+  return body;
+}
+
+std::string ListBodyOf(LimitWriter write, std::span<const LimitSnapshot> limits) {
+  std::string body;
+  body.reserve(2 + kLimitJsonSize * limits.size());
+  JsonWriter writer(&body);
+  writer.BeginArray();
+  for (const LimitSnapshot& limit : limits) write(writer, limit);
+  writer.EndArray();
+  return body;
+}
+
 }  // namespace
 
 void RespondDetail(ApiResponse* out, int status, std::string_view message) {
@@ -102,21 +122,11 @@ void RespondNoContent(ApiResponse* out) {
 }
 
 std::string ConcurrencyLimitJson(const LimitSnapshot& limit) {
-  std::string body;
-  body.reserve(kLimitJsonSize + 40 * limit.task_run_holders.size());
-  JsonWriter writer(&body);
-  WriteConcurrencyLimit(writer, limit);
-  return body;
+  return BodyOf(WriteConcurrencyLimit, limit, kLimitJsonSize + 40 * limit.task_run_holders.size());
 }
 
 std::string ConcurrencyLimitListJson(std::span<const LimitSnapshot> limits) {
-  std::string body;
-  body.reserve(2 + kLimitJsonSize * limits.size());
-  JsonWriter writer(&body);
-  writer.BeginArray();
-  for (const LimitSnapshot& limit : limits) WriteConcurrencyLimit(writer, limit);
-  writer.EndArray();
-  return body;
+  return ListBodyOf(WriteConcurrencyLimit, limits);
 }
 
 std::string LimitV2Json(const LimitSnapshot& limit) {
@@ -136,21 +146,11 @@ std::string LimitV2Json(const LimitSnapshot& limit) {
 }
 
 std::string GlobalLimitJson(const LimitSnapshot& limit) {
-  std::string body;
-  body.reserve(kLimitJsonSize);
-  JsonWriter writer(&body);
-  WriteGlobalLimit(writer, limit);
-  return body;
+  return BodyOf(WriteGlobalLimit, limit, kLimitJsonSize);
 }
 
 std::string GlobalLimitListJson(std::span<const LimitSnapshot> limits) {
-  std::string body;
-  body.reserve(2 + kLimitJsonSize * limits.size());
-  JsonWriter writer(&body);
-  writer.BeginArray();
-  for (const LimitSnapshot& limit : limits) WriteGlobalLimit(writer, limit);
-  writer.EndArray();
-  return body;
+  return ListBodyOf(WriteGlobalLimit, limits);
 }
 
 std::string MinimalLimitListJson(std::span<const LimitRef> limits) {

@@ -1,5 +1,6 @@
-// The two pieces of JSON the tool writes by hand: quoted strings and numbers.
-// (simdjson reads JSON; it does not write it.)
+// The two pieces of JSON the tool writes by hand: quoted strings (through
+// the server's own JSON writer) and numbers. (simdjson reads JSON; it does
+// not write it.)
 #pragma once
 
 #include <string>

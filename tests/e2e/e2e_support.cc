@@ -9,6 +9,8 @@
 #include <random>
 #include <regex>
 
+#include "api/json/writer.h"
+
 namespace slotd::e2e {
 
 const std::vector<std::string> kConcurrencyLimitKeys = {"id",  "created",           "updated",
@@ -48,35 +50,9 @@ std::vector<std::string> Keys(simdjson::dom::element object) {
 }
 
 std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  api::AppendJsonString(&out, s);
+  return out;
 }
 
 bool IsUuid4(std::string_view s) {

@@ -2,6 +2,7 @@
 // max_leases): a call that would pass one is refused and changes nothing, and
 // racing callers never push the count past the cap.
 #include <string>
+#include <thread>
 
 #include "tests/engine/concurrency_test_support.h"
 
@@ -149,6 +150,10 @@ TEST_CASE("racing lease takers never hold more than max_leases leases", "[capaci
       if (held.fetch_add(1) + 1 > static_cast<int64_t>(kCap)) {
         violations.Add("more leases held than the cap");
       }
+      // Hold the lease until another thread has been refused (or a bound
+      // passes), so the race is sure to contend even when the threads would
+      // otherwise run one after another on a loaded machine.
+      for (int spin = 0; refused.load() == 0 && spin < 100000; ++spin) std::this_thread::yield();
       held.fetch_sub(1);
       if (t.engine().ReleaseLease(out.lease_id) != Status::kOk) violations.Add("release failed");
     }
