@@ -1,7 +1,8 @@
 #include "workload.h"
 
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <cmath>
-#include <cstdio>
 
 namespace slotd::contend {
 namespace {
@@ -47,16 +48,7 @@ WorkerSchedule::WorkerSchedule(uint64_t seed, int worker_index, const WorkerGrou
 }
 
 std::string WorkerSchedule::NextTaskRunId() {
-  uint64_t hi = id_rng_();
-  uint64_t lo = id_rng_();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;                         // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return text;
+  return boost::uuids::to_string(boost::uuids::basic_random_generator<std::mt19937_64>(id_rng_)());
 }
 
 }  // namespace slotd::contend

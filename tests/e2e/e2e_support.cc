@@ -1,6 +1,8 @@
 #include "e2e_support.h"
 
 #include <algorithm>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
@@ -69,15 +71,7 @@ bool IsTimestamp(std::string_view s) {
 
 std::string NewUuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return text;
+  return boost::uuids::to_string(boost::uuids::basic_random_generator<std::mt19937_64>(rng)());
 }
 
 httplib::Result PostJson(httplib::Client& cli, const std::string& path, const std::string& body) {

@@ -57,6 +57,12 @@ function common.count(key)
   extra[key] = (extra[key] or 0) + 1
 end
 
+-- The lease id of a granted increment-with-lease answer, else nil.
+function common.granted_lease(status, body)
+  if status ~= 200 then return nil end
+  return body:match('"lease_id"%s*:%s*"([%x%-]+)"')
+end
+
 common.json = { ["Content-Type"] = "application/json" }
 common.v2 = "/api/v2/concurrency_limits"
 

@@ -36,13 +36,11 @@ end
 
 function response(status, headers, body)
   common.tally(status)
-  if status == 200 then
-    local id = body:match('"lease_id"%s*:%s*"([%x%-]+)"')
-    if id then
-      owed_tail = owed_tail + 1
-      owed[owed_tail] = id
-      common.count("granted")
-    end
+  local id = common.granted_lease(status, body)
+  if id then
+    owed_tail = owed_tail + 1
+    owed[owed_tail] = id
+    common.count("granted")
   elseif status == 423 then
     common.count("locked")
   end

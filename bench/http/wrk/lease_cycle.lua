@@ -57,12 +57,10 @@ end
 
 function response(status, headers, body)
   common.tally(status)
-  if status == 200 then
-    local id = body:match('"lease_id"%s*:%s*"([%x%-]+)"')
-    if id then
-      fresh_tail = fresh_tail + 1
-      fresh[fresh_tail] = id
-    end
+  local id = common.granted_lease(status, body)
+  if id then
+    fresh_tail = fresh_tail + 1
+    fresh[fresh_tail] = id
   elseif status == 410 then
     common.count("renew_overtaken")
   end
