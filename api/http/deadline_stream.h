@@ -14,12 +14,13 @@
 // kilobytes instead of all it sends before the deadline.
 #pragma once
 
-#include <httplib.h>
 #include <openssl/ssl.h>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
+
+#include "api/http/httplib_coupling.h"
 
 namespace slotd::api {
 

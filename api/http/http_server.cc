@@ -1,6 +1,5 @@
 #include "api/http/http_server.h"
 
-#include <httplib.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -11,6 +10,7 @@
 #include "api/http/access_log.h"
 #include "api/http/basic_auth.h"
 #include "api/http/bounded_server.h"
+#include "api/http/httplib_coupling.h"
 #include "api/http/request_framing.h"
 #include "api/http/thread_pool.h"
 #include "api/prefect/dispatch.h"
