@@ -59,9 +59,12 @@
 //   req.body (by Content-Length, or chunked; gzip, deflate or br decoded).
 //   A body that fails to read leaves the status set: 413 for a
 //   Content-Length over set_payload_max_length, 400 for bad framing, 500
-//   for a decoder that fails to start. The request is then matched against
-//   the route tables, lists of std::regex tried in order; slotd's one route
-//   per method, ".*", serves it (http_server.cc).
+//   for a decoder that fails to start; never 404. The request is then
+//   matched against the route tables, lists of std::regex tried in order.
+//   slotd registers no route, so that no regex runs on its hot path: the
+//   match fails, the status becomes 404 with an empty body, and the error
+//   handler serves the request (http_server.cc). The tables of handlers
+//   "with content reader", tried before the body is read, are empty too.
 // - The error handler runs, before writing, for every answer with status
 //   400 or above (slotd's own answers included); returning Handled makes
 //   httplib apply compression and ranges as for a routed answer. An
