@@ -58,9 +58,10 @@
 // - Unhandled there, a POST, PUT, PATCH or DELETE has its body read into
 //   req.body (by Content-Length, or chunked; gzip, deflate or br decoded).
 //   A body that fails to read leaves the status set: 413 for a
-//   Content-Length over set_payload_max_length, 400 for bad framing, 500
-//   for a decoder that fails to start; never 404. The request is then
-//   matched against the route tables, lists of std::regex tried in order.
+//   Content-Length over set_payload_max_length, 400 for bad framing or
+//   data that does not decode, 500 for a decoder that fails to start;
+//   never 404. The request is then matched against the route tables, lists
+//   of std::regex tried in order.
 //   slotd registers no route, so that no regex runs on its hot path: the
 //   match fails, the status becomes 404 with an empty body, and the error
 //   handler serves the request (http_server.cc). The tables of handlers
