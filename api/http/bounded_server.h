@@ -16,14 +16,17 @@
 //   method and target, or "- -" when the request line itself overflowed.
 // - With `tls` set, connections speak HTTPS (the handshake is under the
 //   request deadline too).
+//
+// It overrides and uses httplib::Server internals: see httplib_coupling.h.
 #pragma once
 
-#include <httplib.h>
 #include <openssl/ssl.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+
+#include "api/http/httplib_coupling.h"
 
 namespace slotd::api {
 

@@ -14,12 +14,13 @@
 // kilobytes instead of all it sends before the deadline.
 #pragma once
 
-#include <httplib.h>
 #include <openssl/ssl.h>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
+
+#include "api/http/httplib_coupling.h"
 
 namespace slotd::api {
 
@@ -56,8 +57,9 @@ class DeadlineStream final : public httplib::Stream {
   // The TLS server handshake, under the deadline. False on failure.
   bool Handshake();
 
-  // Whether request bytes are waiting (buffered, or readable within `wait`);
-  // false when the peer closed or nothing came.
+  // Whether request bytes are waiting (buffered, or readable within `wait`),
+  // or the peer has closed (the next read then returns 0); false when
+  // nothing came. Waits up to `wait` whatever the deadline.
   bool WaitForRequest(std::chrono::milliseconds wait);
 
   // Sends a TLS close_notify (best effort, no waiting).

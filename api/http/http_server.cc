@@ -1,16 +1,17 @@
 #include "api/http/http_server.h"
 
-#include <httplib.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "api/http/access_log.h"
 #include "api/http/basic_auth.h"
 #include "api/http/bounded_server.h"
+#include "api/http/httplib_coupling.h"
 #include "api/http/request_framing.h"
 #include "api/http/thread_pool.h"
 #include "api/prefect/dispatch.h"
@@ -38,6 +39,9 @@ constexpr size_t kRejectingThreads = 8;
 // line to the last byte of the answer.
 thread_local Clock::time_point t_request_start;
 thread_local bool t_request_counted = false;
+// Set when the pre-routing handler leaves a request for httplib to read its
+// body: the error handler serves it once read (httplib_coupling.h).
+thread_local bool t_awaiting_body = false;
 
 const std::string* FindHeader(const httplib::Request& req, const char* name) {
   auto it = req.headers.find(name);  // httplib compares header names case-insensitively
@@ -68,7 +72,8 @@ void WriteAnswer(ApiResponse& answer, const httplib::Request& req, httplib::Resp
   // httplib decides compression and byte ranges from the request as it
   // writes the answer. The request object is not const (httplib owns one per
   // request), so adjusting it here steers only this answer: no compression
-  // of small bodies, and no ranges (Prefect ignores Range on the API).
+  // of small bodies, and no ranges (Prefect ignores Range on the API); see
+  // httplib_coupling.h.
   auto& mutable_req = const_cast<httplib::Request&>(req);
   mutable_req.ranges.clear();
   if (res.body.size() < kMinCompressedBody) mutable_req.headers.erase("Accept-Encoding");
@@ -84,6 +89,16 @@ void RefuseAndClose(const FramingRefusal& refusal, const httplib::Request& req,
   const_cast<httplib::Request&>(req).set_header("Connection", "close");
   WriteAnswer(answer, req, res);
   BoundedServer::CloseAfterThisAnswer();
+}
+
+// What httplib's exception handler answers; also what a request served
+// from the error handler answers when serving it throws.
+void RespondInternalError(httplib::Response& res) {
+  ApiResponse answer;
+  RespondDetail(&answer, 500, "Internal Server Error");
+  res.status = 500;
+  res.body = std::move(answer.body);
+  res.set_header("Content-Type", "application/json");
 }
 
 // The detail of an error answer httplib produced before any handler ran.
@@ -125,6 +140,8 @@ struct HttpServer::Impl {
   void Configure();
   void BeginRequest();
   void Serve(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse ServeOrExplainError(const httplib::Request& req,
+                                                       httplib::Response& res);
   void Log(const httplib::Request& req, const httplib::Response& res);
 
   const ApiContext& context;
@@ -151,40 +168,27 @@ void HttpServer::Impl::Configure() {
   });
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     BeginRequest();
+    t_awaiting_body = false;
     if (std::optional<FramingRefusal> refusal = CheckRequestFraming(req, settings.max_body_bytes)) {
       RefuseAndClose(*refusal, req, res);
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (ExpectsBody(req)) return httplib::Server::HandlerResponse::Unhandled;
+    if (ExpectsBody(req)) {
+      t_awaiting_body = true;
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     Serve(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
-  // Requests with a body come here once httplib has read it.
-  const std::string any_path = ".*";
-  auto serve = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-  server.Post(any_path, serve);
-  server.Put(any_path, serve);
-  server.Patch(any_path, serve);
-  server.Delete(any_path, serve);
-  // Answers httplib produces itself: 413 for a body over the limit, 400 for
-  // a malformed request. Answers with a body are ours and pass through.
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        ApiResponse answer;
-        RespondDetail(&answer, res.status, LibraryErrorDetail(res.status));
-        res.body = std::move(answer.body);
-        res.set_header("Content-Type", "application/json");
-        return httplib::Server::HandlerResponse::Handled;
+  // No route is registered: httplib would match each request with a body
+  // against a table of std::regex. Read, such a request finds no route and
+  // comes to the error handler as a 404.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        return ServeOrExplainError(req, res);
       }));
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        ApiResponse answer;
-        RespondDetail(&answer, 500, "Internal Server Error");
-        res.status = 500;
-        res.body = std::move(answer.body);
-        res.set_header("Content-Type", "application/json");
-      });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr) { RespondInternalError(res); });
   server.set_logger(
       [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
 }
@@ -220,6 +224,30 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
     Dispatch(context, request, &answer);
   }
   WriteAnswer(answer, req, res);
+}
+
+// Serves a request whose body httplib has read (and so found no route for);
+// gives any other answer httplib produced itself (413 for a body over the
+// limit, 400 for a malformed request) its detail. Answers with a body are
+// ours and pass through.
+httplib::Server::HandlerResponse HttpServer::Impl::ServeOrExplainError(const httplib::Request& req,
+                                                                       httplib::Response& res) {
+  if (std::exchange(t_awaiting_body, false) && res.status == 404) {
+    // httplib calls the error handler outside the try that would send an
+    // exception to the exception handler; this one answers as it would.
+    try {
+      Serve(req, res);
+    } catch (...) {
+      RespondInternalError(res);
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  ApiResponse answer;
+  RespondDetail(&answer, res.status, LibraryErrorDetail(res.status));
+  res.body = std::move(answer.body);
+  res.set_header("Content-Type", "application/json");
+  return httplib::Server::HandlerResponse::Handled;
 }
 
 void HttpServer::Impl::Log(const httplib::Request& req, const httplib::Response& res) {

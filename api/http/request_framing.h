@@ -5,10 +5,10 @@
 // trying to read (and discard) that many bytes.
 #pragma once
 
-#include <httplib.h>
-
 #include <cstddef>
 #include <optional>
+
+#include "api/http/httplib_coupling.h"
 
 namespace slotd::api {
 
@@ -18,6 +18,7 @@ inline constexpr size_t kMaxHeaderCount = 256;
 // httplib answers 414 to a request line longer than this, CRLF included
 // (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, compiled into the library).
 inline constexpr size_t kMaxRequestLineBytes = 8192;
+static_assert(kMaxRequestLineBytes == CPPHTTPLIB_REQUEST_URI_MAX_LENGTH);
 // The most bytes of a request head (request line, header lines, blank line)
 // read before it is refused unseen (BoundedServer). Above the largest head
 // the two bounds above let through, with room for the optional whitespace
