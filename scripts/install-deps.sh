@@ -16,7 +16,8 @@ packages=(
   libhowardhinnant-date-dev # timestamps
   libbenchmark-dev          # Google Benchmark
   catch2                    # unit and end-to-end tests (Catch2 v2)
-  clang-14                  # libFuzzer targets (tests/fuzz)
+  clang-14                  # libFuzzer targets (tests/fuzz), thread-safety analysis
+  clang-format-14           # the layout check (scripts/check-format.sh)
   libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
 )
 packages+=("$@")

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs missing packages, then builds and runs the whole test suite three
-# times: Release (build/), ThreadSanitizer (build-tsan/) and AddressSanitizer
-# with UBSan (build-asan/); then runs each libFuzzer target for a bounded time
-# (build-fuzz/). A failed build stops at once; failed tests are reported at
-# the end. Exits non-zero if anything failed.
+# Installs missing packages, checks every C++ file against .clang-format,
+# then builds and runs the whole test suite three times: Release (build/),
+# ThreadSanitizer (build-tsan/) and AddressSanitizer with UBSan (build-asan/).
+# Between the first two it builds the whole tree with clang's thread-safety
+# analysis (build-clang/) and runs the engine's tests there; at the end it
+# runs each libFuzzer target for a bounded time (build-fuzz/). A failed suite
+# build stops at once; failed checks and tests are reported at the end.
+# Exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,11 @@ else
 fi
 
 failed=()
+
+echo "==> [format] clang-format-14"
+if ! scripts/check-format.sh; then
+  failed+=(format)
+fi
 
 # run_suite NAME BUILD_DIR [WRAPPER...] -- CMAKE_ARGS...
 # Sanitized builds run their tests one at a time: several end-to-end tests
@@ -43,8 +51,23 @@ run_suite() {
   fi
 }
 
-# Sanitizer builds are Debug so assertions stay on (CMakeLists adds -O1 -g).
 run_suite release build -- -DCMAKE_BUILD_TYPE=Release
+
+# clang's check of the locking annotations over every target
+# (SLOTD_THREAD_SAFETY: -Wthread-safety -Werror, so any warning fails the
+# build). A failure here is a finding, not a broken tree: the run goes on.
+echo "==> [thread-safety] clang-14 build in build-clang/, engine tests"
+if CXX=clang++-14 cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release \
+    -DSLOTD_THREAD_SAFETY=ON && cmake --build build-clang -j"$(nproc)"; then
+  if ! ctest --test-dir build-clang -L engine --output-on-failure \
+      --no-tests=error --timeout 600 -j2; then
+    failed+=(thread-safety)
+  fi
+else
+  failed+=(thread-safety)
+fi
+
+# Sanitizer builds are Debug so assertions stay on (CMakeLists adds -O1 -g).
 run_suite tsan build-tsan "${no_aslr[@]}" -- \
   -DCMAKE_BUILD_TYPE=Debug -DSLOTD_TSAN=ON
 run_suite asan build-asan "${no_aslr[@]}" -- \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Soak test: bench/soak/run.sh [SECONDS] [CONNECTIONS]   (default 600 s, 32)
 #
-# Builds slotd (build-soak/) and the soak driver, starts slotd on 127.0.0.1
-# with a free port, runs mixed v1/v2/lease traffic for SECONDS, samples the
-# server's resident memory every 10 s, and fails if an invariant broke, a
-# counter is not back to zero, or resident memory grew more than 20% past
-# its level after the first minute of traffic (the warm-up: thread stacks,
-# allocator pools). Not part of CI: it takes as long as you ask.
+# Builds slotd and the soak driver slotd_soak (in build-soak/, or BUILD_DIR),
+# starts slotd on 127.0.0.1 with a free port, runs mixed v1/v2/lease traffic
+# for SECONDS, samples the server's resident memory every 10 s, and fails if
+# an invariant broke, a counter is not back to zero, or resident memory grew
+# more than 20% past its level after the first minute of traffic (the
+# warm-up: thread stacks, allocator pools). Not part of CI: it takes as long
+# as you ask.
 set -euo pipefail
 SECONDS_TO_RUN=${1:-600}
 CONNECTIONS=${2:-32}
@@ -14,10 +15,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build-soak}
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" --target slotd -j"$(nproc)" >/dev/null
-# shellcheck disable=SC2046
-g++ -std=c++20 -O2 -o "$BUILD/slotd_soak" "$ROOT/bench/soak/soak.cc" \
-  $(pkg-config --cflags --libs cpp-httplib) -pthread
+cmake --build "$BUILD" --target slotd slotd_soak -j"$(nproc)" >/dev/null
 
 OUT=$(mktemp)
 "$BUILD/slotd" --port 0 --quiet --threads $((CONNECTIONS + 64)) >"$OUT" &

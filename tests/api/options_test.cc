@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-using namespace slotd::api;
+namespace slotd::api::test {
 
 namespace {
 
@@ -134,3 +134,5 @@ TEST_CASE("loopback hosts are 127.0.0.0/8, ::1 and localhost", "[options]") {
     CHECK_FALSE(IsLoopbackHost(host));
   }
 }
+
+}  // namespace slotd::api::test

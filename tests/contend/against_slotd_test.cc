@@ -7,7 +7,7 @@
 
 #ifdef SLOTD_BINARY
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 struct Slotd {
@@ -83,6 +83,6 @@ TEST_CASE("A herd on overlapping limits is refused but slotd never breaks a limi
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test
 
 #endif  // SLOTD_BINARY

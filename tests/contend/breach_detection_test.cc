@@ -7,7 +7,7 @@
 
 #include "run_support.h"
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 class LyingServer {
@@ -99,4 +99,4 @@ TEST_CASE("Limits that decay are exempt from the holder count") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 std::vector<std::string> Parse(std::vector<const char*> args, CliOptions* options) {
@@ -97,4 +97,4 @@ TEST_CASE("Duration specs read constant, uniform and exponential milliseconds") 
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

@@ -12,7 +12,7 @@
 
 #ifdef SLOTD_BINARY
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 int RunTool(const std::vector<std::string>& args) {
@@ -43,6 +43,6 @@ TEST_CASE("slotd-contend runs each example scenario against its own slotd and wr
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test
 
 #endif  // SLOTD_BINARY

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <numeric>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 TEST_CASE("A hold spanning the whole window counts its slots for the whole window") {
@@ -88,4 +88,4 @@ TEST_CASE("The log histogram counts a zero wait at its floor") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

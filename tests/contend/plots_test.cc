@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -74,4 +74,4 @@ TEST_CASE("With gnuplot installed the plots become PNG files") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

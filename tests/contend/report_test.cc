@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 Summary SampleSummary() {
@@ -82,4 +82,4 @@ TEST_CASE("Milliseconds are shown with precision to match their size") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

@@ -4,7 +4,7 @@
 
 #include "run.h"
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 
 WorkerGroup Workers(int count, Api api, std::vector<std::string> acquire, double hold_ms) {
   WorkerGroup g;
@@ -47,4 +47,4 @@ Summary RunAndSummarize(const Scenario& scenario, const std::string& url, bool v
   return Summarize(scenario, result, url);
 }
 
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

@@ -9,7 +9,7 @@
 #include "scenario.h"
 #include "summary.h"
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 
 // A group of `count` workers on `api` taking one slot of every limit named,
 // holding for a constant `hold_ms`.
@@ -26,4 +26,4 @@ Endpoint EndpointFor(const std::string& url);
 // the test if the run cannot start.
 Summary RunAndSummarize(const Scenario& scenario, const std::string& url, bool verify_holds);
 
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

@@ -4,7 +4,7 @@
 
 #include "scenario_json.h"
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 bool Mentions(const std::vector<std::string>& errors, const std::string& text) {
@@ -166,4 +166,4 @@ TEST_CASE("Validation refuses duplicate and unusable limit names") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

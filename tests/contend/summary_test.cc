@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 // Two workers on one limit of 2 in a 10 s window, with records worked out by
@@ -104,4 +104,4 @@ TEST_CASE("Worker errors are totalled and fatal reasons listed once") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

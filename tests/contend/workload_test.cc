@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-namespace slotd::contend {
+namespace slotd::contend::test {
 namespace {
 
 WorkerGroup Group(Duration hold, double start_spread_ms = 0) {
@@ -87,4 +87,4 @@ TEST_CASE("Task run ids are distinct version-4 UUIDs") {
 }
 
 }  // namespace
-}  // namespace slotd::contend
+}  // namespace slotd::contend::test

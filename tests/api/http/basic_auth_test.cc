@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace slotd::api;
+namespace slotd::api::test {
 
 // base64("admin:pass") == "YWRtaW46cGFzcw=="
 TEST_CASE("the right Basic credentials are accepted", "[auth]") {
@@ -34,3 +34,5 @@ TEST_CASE("only GET of the exact raw /api/health and /api/ready paths is exempt"
   CHECK_FALSE(IsAuthExempt("GET", "/api/x/../health"));
   CHECK_FALSE(IsAuthExempt("GET", "/api/version"));
 }
+
+}  // namespace slotd::api::test

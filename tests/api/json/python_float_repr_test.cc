@@ -3,8 +3,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
-using slotd::api::AppendPythonStringRepr;
-using slotd::api::PythonFloat;
+namespace slotd::api::test {
 
 TEST_CASE("integral floats print with a trailing .0 as Python's repr does", "[python_format]") {
   CHECK(PythonFloat(2.0) == "2.0");
@@ -65,3 +64,5 @@ TEST_CASE("a string's repr escapes backslashes and control characters", "[python
   CHECK(Repr("nb\xc2\xa0sp") == "'nb\\xa0sp'");
   CHECK(Repr("ls\xe2\x80\xa8") == "'ls\\u2028'");
 }
+
+}  // namespace slotd::api::test

@@ -2,8 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace slotd;
-using namespace slotd::api;
+namespace slotd::api::test {
 
 namespace {
 std::string Quoted(std::string_view text) {
@@ -75,3 +74,5 @@ TEST_CASE("the writer separates values with bare commas and colons", "[json_writ
       out ==
       R"({"id":"6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f","list":[-3,2.0,false,null,{}],"k\"":18446744073709551615})");
 }
+
+}  // namespace slotd::api::test

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace slotd::api;
+namespace slotd::api::test {
 
 TEST_CASE("an absent or current API version passes", "[api_version]") {
   CHECK(CheckApiVersion("") == ApiVersionCheck::kOk);
@@ -43,3 +43,5 @@ TEST_CASE("the header is echoed as Starlette decodes it, byte by byte as Latin-1
         "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but "
         "received v\xc3\xa9");
 }
+
+}  // namespace slotd::api::test

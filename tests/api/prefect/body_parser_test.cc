@@ -5,7 +5,7 @@
 #include "api/json/input_echo.h"
 #include "api/json/syntax_error_location.h"
 
-using namespace slotd::api;
+namespace slotd::api::test {
 
 namespace {
 
@@ -118,3 +118,5 @@ TEST_CASE("echoed JSON follows Python: float repr, last duplicate value at first
   REQUIRE(parser.Parse(R"({"a":1.0,"b":[1e-5,2E3,-0.0],"a":"x\u00e9\n","c":{}})", &body, &out));
   CHECK(EchoedJson(*body) == "{\"a\":\"x\xc3\xa9\\n\",\"b\":[1e-05,2000.0,-0.0],\"c\":{}}");
 }
+
+}  // namespace slotd::api::test

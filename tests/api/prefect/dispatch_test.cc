@@ -9,8 +9,7 @@
 
 #include "api/json/python_float_repr.h"
 
-using namespace slotd;
-using namespace slotd::api;
+namespace slotd::api::test {
 
 namespace {
 
@@ -237,3 +236,5 @@ TEST_CASE("filters page through limits by name", "[dispatch]") {
   CHECK(too_many.status == 422);
   CHECK(too_many.body == R"({"detail":"Invalid limit: must be less than or equal to 200."})");
 }
+
+}  // namespace slotd::api::test

@@ -4,11 +4,7 @@
 
 #include "tests/api/prefect/request_parsing_test_support.h"
 
-using namespace slotd;
-using namespace slotd::api;
-using slotd::api::test::DetailJson;
-using slotd::api::test::LocText;
-using slotd::api::test::ParsedBody;
+namespace slotd::api::test {
 
 TEST_CASE("a v2 create body becomes a NewLimit with Prefect's defaults", "[parsing]") {
   ParsedBody json(R"({"name":"db","limit":3})");
@@ -323,3 +319,5 @@ TEST_CASE("a filter page defaults to the server limit and bounds it", "[parsing]
   CHECK(ParsePage(offset.body(), 200, &page, &errors) == PageOutcome::kInvalid);
   CHECK(errors.at(0).msg == "Input should be greater than or equal to 0");
 }
+
+}  // namespace slotd::api::test

@@ -4,8 +4,7 @@
 
 #include "api/json/writer.h"
 
-using namespace slotd;
-using namespace slotd::api;
+namespace slotd::api::test {
 
 namespace {
 const Uuid kId = *ParseUuid("6F1C1C36-0F2C-4A53-9D5E-1A1B2C3D4E5F");
@@ -69,3 +68,5 @@ TEST_CASE("error answers carry a detail message", "[responses]") {
   CHECK(out.status == 204);
   CHECK(out.body.empty());
 }
+
+}  // namespace slotd::api::test

@@ -2,7 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-using namespace slotd::api;
+namespace slotd::api::test {
+
 using Outcome = RouteMatch::Outcome;
 
 namespace {
@@ -120,3 +121,5 @@ TEST_CASE("methods are matched exactly", "[router]") {
   CHECK(ParseMethod("HEAD") == Method::kOther);
   CHECK(ParseMethod("PUT") == Method::kOther);
 }
+
+}  // namespace slotd::api::test
