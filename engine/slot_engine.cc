@@ -68,14 +68,14 @@ SlotEngine::Impl::Impl(const EngineOptions& engine_options)
 }
 
 LimitState* SlotEngine::Impl::FindLocked(std::string_view name) {
-  auto& limits = ShardOf(name).limits;
+  LimitShard::Map& limits = LimitsLocked(name);
   auto it = limits.find(name);
   return it == limits.end() ? nullptr : &it->second;
 }
 
 LimitState& SlotEngine::Impl::InsertLocked(LimitShard::Map::node_type node) {
   node.key() = node.mapped().name();
-  return ShardOf(node.key()).limits.insert(std::move(node)).position->second;
+  return LimitsLocked(node.key()).insert(std::move(node)).position->second;
 }
 
 void SlotEngine::Impl::FindAllLocked(std::span<const std::string_view> names,
@@ -101,17 +101,17 @@ ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::span<const std::string_view>
   std::sort(indices.begin(), indices.end());
   auto last = std::unique(indices.begin(), indices.end());
   locked_ = indices.first(static_cast<size_t>(last - indices.begin()));
-  for (size_t index : locked_) impl_.shards[index]->mutex.lock();
+  for (size_t index : locked_) impl_.shards[index]->mutex.Lock();
 }
 
 ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::string_view name) : impl_(impl) {
   inline_[0] = impl.ShardIndex(name);
   locked_ = std::span<size_t>(inline_).first(1);
-  impl_.shards[inline_[0]]->mutex.lock();
+  impl_.shards[inline_[0]]->mutex.Lock();
 }
 
 ShardGuard::~ShardGuard() {
-  for (size_t i = locked_.size(); i-- > 0;) impl_.shards[locked_[i]]->mutex.unlock();
+  for (size_t i = locked_.size(); i-- > 0;) impl_.shards[locked_[i]]->mutex.Unlock();
 }
 
 CallScratch& ThreadScratch() {

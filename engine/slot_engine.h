@@ -11,10 +11,8 @@
 // the caller may reuse between calls to avoid allocation.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,13 +21,17 @@
 #include <variant>
 #include <vector>
 
+#include "engine/mutex.h"
 #include "engine/random_source.h"
 #include "engine/time_source.h"
 #include "engine/uuid.h"
 
 namespace slotd {
 
-enum class Status {
+// [[nodiscard]]: no caller drops an outcome unread. (clang-format 14 misreads
+// an attribute on an enum, so the enum is kept out of its reach.)
+// clang-format off
+enum class [[nodiscard]] Status {
   kOk,
   kNotFound,             // no limit with that id or name
   kNameTaken,            // create or rename onto an existing name
@@ -43,6 +45,7 @@ enum class Status {
   kTooManyLimits,        // creating would pass EngineOptions::max_limits
   kTooManyLeases,        // a new lease would pass EngineOptions::max_leases
 };
+// clang-format on
 
 const char* StatusName(Status status);
 
@@ -144,6 +147,8 @@ struct ReleaseRequest {
   std::optional<double> occupancy_seconds;  // > 0 when set
 };
 
+// A lease: the engine's own record of it (its lease table stores these), and
+// what ReadLease copies out.
 struct LeaseSnapshot {
   Uuid id;
   std::vector<Uuid> limit_ids;
@@ -224,19 +229,22 @@ class SlotEngine {
   // The spec's "Acquiring": unknown names ignored, inactive limits listed but
   // untouched; kSlotsExceedLimit, kNoDecayForRateLimit, kLocked (denial
   // recorded on every active named limit), kTooManyLeases (a lease was asked
-  // for; nothing recorded), kOk. kInvalidValue if slots is not in
-  // [1, kMaxSlotCount].
+  // for; nothing recorded), kOk. kInvalidValue (nothing recorded) if slots is
+  // not in [1, kMaxSlotCount] or a lease's duration is not positive.
   Status Acquire(const AcquireRequest& request, AcquireOutcome* out);
 
-  // Takes `slots` off every active named limit (floored at 0 after decay) and
-  // with occupancy_seconds updates the occupancy average. *out: every existing
-  // named limit, request order. Always kOk (kInvalidValue if slots is not in
-  // [1, kMaxSlotCount] or occupancy_seconds is not positive and finite).
+  // Takes `slots` off every active named limit (floored at 0 after decay;
+  // unknown names ignored, inactive limits listed but untouched) and with
+  // occupancy_seconds updates the occupancy average. kInvalidValue, nothing
+  // changed and *out untouched, if slots is not in [1, kMaxSlotCount] or
+  // occupancy_seconds is set but not positive and finite; otherwise kOk, with
+  // *out: every existing named limit, request order.
   Status Release(const ReleaseRequest& request, std::vector<LimitRef>* out);
 
   // ---- leases -------------------------------------------------------------
 
-  // New expiration = now + duration. kLeaseNotFound if unknown or expired.
+  // New expiration = now + duration. kLeaseNotFound if unknown or expired;
+  // kInvalidValue if duration is not positive.
   Status RenewLease(const Uuid& lease_id, Micros duration);
 
   // Releases the lease: its slots come off each limit it still holds, with
@@ -255,8 +263,8 @@ class SlotEngine {
 
   // Runs ExpireLeases() every `interval` of real time on a background thread
   // until StopSweeper() (or destruction). Calling Start twice restarts it.
-  void StartSweeper(Micros interval);
-  void StopSweeper();
+  void StartSweeper(Micros interval) SLOTD_EXCLUDES(sweeper_control_mutex_);
+  void StopSweeper() SLOTD_EXCLUDES(sweeper_control_mutex_);
 
   // ---- v1 tag limits (names are bare tags; the limit is "tag:<tag>") --------
 
@@ -273,8 +281,8 @@ class SlotEngine {
                             TagIncrementOutcome* out);
 
   // Releases, whole and without occupancy update, every lease of `task_run`
-  // on the named tag limits. *out: every existing named limit (name stored,
-  // with prefix), request order.
+  // on the named tag limits. Always kOk; *out: every existing named limit
+  // (name stored, with prefix), request order.
   Status DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                             std::vector<LimitRef>* out);
 
@@ -290,16 +298,16 @@ class SlotEngine {
   struct Impl;
 
  private:
-  void StopSweeperLocked();  // caller holds sweeper_control_mutex_
+  void StopSweeperLocked() SLOTD_REQUIRES(sweeper_control_mutex_);
 
   EngineOptions options_;
   std::unique_ptr<Impl> impl_;
 
-  std::mutex sweeper_control_mutex_;  // held through StartSweeper/StopSweeper
-  std::mutex sweeper_mutex_;
-  std::condition_variable sweeper_wakeup_;
-  bool sweeper_stop_ = false;  // guarded by sweeper_mutex_
-  std::thread sweeper_;        // guarded by sweeper_control_mutex_
+  Mutex sweeper_control_mutex_;  // held through StartSweeper/StopSweeper
+  Mutex sweeper_mutex_;
+  CondVar sweeper_wakeup_;
+  bool sweeper_stop_ SLOTD_GUARDED_BY(sweeper_mutex_) = false;
+  std::thread sweeper_ SLOTD_GUARDED_BY(sweeper_control_mutex_);
 };
 
 }  // namespace slotd

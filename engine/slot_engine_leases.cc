@@ -8,7 +8,7 @@ namespace slotd {
 void SlotEngine::Impl::AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
                                 const std::optional<Holder>& holder, TimePoint now,
                                 Micros duration) {
-  Lease lease;
+  LeaseSnapshot lease;
   lease.id = id;
   lease.limit_ids.reserve(held.size());
   for (LimitState* limit : held) {
@@ -22,7 +22,7 @@ void SlotEngine::Impl::AddLease(const Uuid& id, std::span<LimitState* const> hel
   leases.Insert(std::move(lease));
 }
 
-void SlotEngine::Impl::ReleaseTakenLease(const Lease& lease, TimePoint released_at,
+void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint released_at,
                                          bool record_occupancy) {
   double occupancy = MicrosToSeconds(std::max(released_at - lease.created_at, Micros(0)));
   // The lease is out of the table, so this call alone gives its slots back.
@@ -86,60 +86,60 @@ Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {
 }
 
 Status SlotEngine::ReleaseLease(const Uuid& lease_id) {
-  std::optional<Lease> lease = impl_->leases.Take(lease_id);
+  std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id);
   if (!lease) return Status::kLeaseNotFound;
   impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true);
   return Status::kOk;
 }
 
 Status SlotEngine::ReadLease(const Uuid& lease_id, LeaseSnapshot* out) const {
-  Lease lease;
-  if (!impl_->leases.Read(lease_id, Now(), &lease)) return Status::kLeaseNotFound;
-  out->id = lease.id;
-  out->limit_ids = std::move(lease.limit_ids);
-  out->slots = lease.slots;
-  out->holder = lease.holder;
-  out->created_at = lease.created_at;
-  out->expiration = lease.expiration;
-  return Status::kOk;
+  return impl_->leases.Read(lease_id, Now(), out) ? Status::kOk : Status::kLeaseNotFound;
 }
 
 size_t SlotEngine::ExpireLeases() {
-  std::vector<Lease> expired = impl_->leases.TakeExpired(Now());
-  for (const Lease& lease : expired) impl_->ReleaseTakenLease(lease, lease.expiration, true);
+  std::vector<LeaseSnapshot> expired = impl_->leases.TakeExpired(Now());
+  for (const LeaseSnapshot& lease : expired)
+    impl_->ReleaseTakenLease(lease, lease.expiration, true);
   return expired.size();
 }
 
 size_t SlotEngine::LeaseCount() const { return impl_->leases.size(); }
 
 void SlotEngine::StartSweeper(Micros interval) {
-  std::lock_guard control(sweeper_control_mutex_);
+  MutexLock control(&sweeper_control_mutex_);
   StopSweeperLocked();
   {
-    std::lock_guard lock(sweeper_mutex_);
+    MutexLock lock(&sweeper_mutex_);
     sweeper_stop_ = false;
   }
   sweeper_ = std::thread([this, interval] {
-    std::unique_lock lock(sweeper_mutex_);
-    while (!sweeper_wakeup_.wait_for(lock, interval, [this] { return sweeper_stop_; })) {
-      lock.unlock();
+    MutexLock lock(&sweeper_mutex_);
+    for (;;) {
+      // Sleeps `interval` of real time, unless StopSweeper wakes it first.
+      const auto deadline = std::chrono::steady_clock::now() + interval;
+      bool timed_out = false;
+      while (!sweeper_stop_ && !timed_out) {
+        timed_out = sweeper_wakeup_.WaitWithDeadline(&sweeper_mutex_, deadline);
+      }
+      if (sweeper_stop_) return;
+      sweeper_mutex_.Unlock();
       ExpireLeases();
-      lock.lock();
+      sweeper_mutex_.Lock();
     }
   });
 }
 
 void SlotEngine::StopSweeper() {
-  std::lock_guard control(sweeper_control_mutex_);
+  MutexLock control(&sweeper_control_mutex_);
   StopSweeperLocked();
 }
 
 void SlotEngine::StopSweeperLocked() {
   {
-    std::lock_guard lock(sweeper_mutex_);
+    MutexLock lock(&sweeper_mutex_);
     sweeper_stop_ = true;
   }
-  sweeper_wakeup_.notify_all();
+  sweeper_wakeup_.SignalAll();
   if (sweeper_.joinable()) sweeper_.join();
 }
 

@@ -30,7 +30,7 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
     return Status::kInvalidValue;
   }
   ShardGuard guard(*impl_, spec.name);
-  auto& limits = impl_->ShardOf(spec.name).limits;
+  LimitShard::Map& limits = impl_->LimitsLocked(spec.name);
   if (limits.contains(spec.name)) return Status::kNameTaken;
   TimePoint now = Now();
   // Built in a map of its own (so the catalog can refuse it), then moved in
@@ -89,7 +89,7 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
     TimePoint now = Now();
     limit->ApplyPatch(patch, now, impl_->MaxWait(*limit));
     if (renaming) {
-      auto node = impl_->ShardOf(old_name).limits.extract(old_name);
+      auto node = impl_->LimitsLocked(old_name).extract(old_name);
       impl_->catalog.Rename(node.mapped(), std::string(new_name), now,
                             impl_->MaxWait(node.mapped()));
       impl_->InsertLocked(std::move(node));
@@ -103,7 +103,7 @@ Status SlotEngine::DeleteLimit(const LimitKey& key) {
     for (const auto& entry : limit.leases())
       impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
     impl_->catalog.Remove(limit);
-    auto& limits = impl_->ShardOf(limit.name()).limits;
+    LimitShard::Map& limits = impl_->LimitsLocked(limit.name());
     limits.erase(limits.find(limit.name()));  // frees `limit`
     return Status::kOk;
   });

@@ -119,7 +119,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
   lease_ids.erase(std::unique(lease_ids.begin(), lease_ids.end()), lease_ids.end());
   TimePoint now = Now();
   for (const Uuid& lease_id : lease_ids) {
-    if (std::optional<Lease> lease = impl_->leases.Take(lease_id)) {
+    if (std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id)) {
       impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false);
     }
   }

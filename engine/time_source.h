@@ -42,7 +42,6 @@ class ManualTimeSource final : public TimeSource {
   TimePoint Now() const override {
     return TimePoint(Micros(now_us_.load(std::memory_order_acquire)));
   }
-  void Set(TimePoint t) { now_us_.store(t.time_since_epoch().count(), std::memory_order_release); }
   void Advance(Micros d) { now_us_.fetch_add(d.count(), std::memory_order_acq_rel); }
   void AdvanceSeconds(double s) { Advance(SecondsToMicros(s)); }
 

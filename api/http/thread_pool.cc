@@ -6,7 +6,7 @@ namespace slotd::api {
 
 GrowingThreadPool::GrowingThreadPool(size_t initial_threads, size_t max_threads)
     : max_threads_(std::max<size_t>(max_threads, 1)) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   for (size_t i = 0; i < std::min(initial_threads, max_threads_); ++i) StartThreadLocked();
 }
 
@@ -14,21 +14,21 @@ GrowingThreadPool::~GrowingThreadPool() { shutdown(); }
 
 void GrowingThreadPool::enqueue(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     tasks_.push_back(std::move(task));
     if (tasks_.size() > idle_threads_ && threads_.size() < max_threads_) StartThreadLocked();
   }
-  task_ready_.notify_one();
+  task_ready_.Signal();
 }
 
 void GrowingThreadPool::shutdown() {
   std::vector<std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     shutting_down_ = true;
     threads.swap(threads_);
   }
-  task_ready_.notify_all();
+  task_ready_.SignalAll();
   for (std::thread& thread : threads) thread.join();
 }
 
@@ -37,17 +37,17 @@ void GrowingThreadPool::StartThreadLocked() {
 }
 
 void GrowingThreadPool::WorkerLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   while (true) {
     ++idle_threads_;
-    task_ready_.wait(lock, [this] { return !tasks_.empty() || shutting_down_; });
+    while (tasks_.empty() && !shutting_down_) task_ready_.Wait(&mutex_);
     --idle_threads_;
     if (tasks_.empty()) return;  // shutting down with nothing left to run
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
-    lock.unlock();
+    mutex_.Unlock();
     task();
-    lock.lock();
+    mutex_.Lock();
   }
 }
 

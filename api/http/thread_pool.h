@@ -10,12 +10,12 @@
 
 #include <httplib.h>
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "engine/mutex.h"
 
 namespace slotd::api {
 
@@ -31,16 +31,16 @@ class GrowingThreadPool final : public httplib::TaskQueue {
   void shutdown() override;
 
  private:
-  void StartThreadLocked();
-  void WorkerLoop();
+  void StartThreadLocked() SLOTD_REQUIRES(mutex_);
+  void WorkerLoop() SLOTD_EXCLUDES(mutex_);
 
   const size_t max_threads_;
-  std::mutex mutex_;
-  std::condition_variable task_ready_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
-  std::vector<std::thread> threads_;         // guarded by mutex_
-  size_t idle_threads_ = 0;                  // guarded by mutex_
-  bool shutting_down_ = false;               // guarded by mutex_
+  Mutex mutex_;
+  CondVar task_ready_;
+  std::deque<std::function<void()>> tasks_ SLOTD_GUARDED_BY(mutex_);
+  std::vector<std::thread> threads_ SLOTD_GUARDED_BY(mutex_);
+  size_t idle_threads_ SLOTD_GUARDED_BY(mutex_) = 0;
+  bool shutting_down_ SLOTD_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace slotd::api

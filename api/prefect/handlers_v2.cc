@@ -141,8 +141,9 @@ void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out) {
   Uuid lease_id{};
   if (!ParseLeaseRelease(in.body, &lease_id, &errors))
     return RespondInvalidRequest(in, errors, out);
-  // An unknown or already released lease is not an error (Prefect: 204).
-  in.context.engine->ReleaseLease(lease_id);
+  // An unknown or already released lease is not an error (Prefect: 204), so
+  // both outcomes, kOk and kLeaseNotFound, answer alike.
+  (void)in.context.engine->ReleaseLease(lease_id);
   RespondNoContent(out);
 }
 

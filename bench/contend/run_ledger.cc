@@ -30,18 +30,18 @@ void RunLedger::Releasing(const std::vector<int>& limits, int64_t slots) {
 }
 
 void RunLedger::RecordBreach(Breach breach) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++breach_count_;
   if (breaches_.size() < kMaxKeptBreaches) breaches_.push_back(std::move(breach));
 }
 
 int64_t RunLedger::breach_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return breach_count_;
 }
 
 std::vector<Breach> RunLedger::breaches() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return breaches_;
 }
 

@@ -17,10 +17,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "engine/mutex.h"
 #include "scenario.h"
 
 namespace slotd::contend {
@@ -63,9 +63,9 @@ class RunLedger {
   std::unique_ptr<std::atomic<int64_t>[]> held_;
   std::atomic<int64_t> acquisitions_{0};
   std::atomic<int64_t> refusals_{0};
-  mutable std::mutex mu_;
-  int64_t breach_count_ = 0;      // guarded by mu_
-  std::vector<Breach> breaches_;  // guarded by mu_
+  mutable Mutex mu_;
+  int64_t breach_count_ SLOTD_GUARDED_BY(mu_) = 0;
+  std::vector<Breach> breaches_ SLOTD_GUARDED_BY(mu_);
 };
 
 }  // namespace slotd::contend

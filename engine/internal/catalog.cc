@@ -4,8 +4,8 @@ namespace slotd {
 
 bool Catalog::Add(const LimitState& limit) {
   IdShard& shard = ShardFor(limit.id());
-  std::lock_guard id_lock(shard.mutex);
-  std::unique_lock ordered_lock(ordered_mutex_);
+  MutexLock id_lock(&shard.mutex);
+  WriterMutexLock ordered_lock(&ordered_mutex_);
   if (ordered_.size() >= max_limits_) return false;
   shard.names.emplace(limit.id(), &limit.name());
   ordered_.insert(limit.name());
@@ -14,16 +14,16 @@ bool Catalog::Add(const LimitState& limit) {
 
 void Catalog::Remove(const LimitState& limit) {
   IdShard& shard = ShardFor(limit.id());
-  std::lock_guard id_lock(shard.mutex);
-  std::unique_lock ordered_lock(ordered_mutex_);
+  MutexLock id_lock(&shard.mutex);
+  WriterMutexLock ordered_lock(&ordered_mutex_);
   shard.names.erase(limit.id());
   ordered_.erase(limit.name());
 }
 
 void Catalog::Rename(LimitState& limit, std::string new_name, TimePoint now, double old_max_wait) {
   IdShard& shard = ShardFor(limit.id());
-  std::lock_guard id_lock(shard.mutex);
-  std::unique_lock ordered_lock(ordered_mutex_);
+  MutexLock id_lock(&shard.mutex);
+  WriterMutexLock ordered_lock(&ordered_mutex_);
   ordered_.erase(limit.name());
   limit.Rename(std::move(new_name), now, old_max_wait);
   ordered_.insert(limit.name());
@@ -31,7 +31,7 @@ void Catalog::Rename(LimitState& limit, std::string new_name, TimePoint now, dou
 
 bool Catalog::NameOf(const Uuid& id, std::string* name) const {
   IdShard& shard = ShardFor(id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.names.find(id);
   if (it == shard.names.end()) return false;
   name->assign(*it->second);
@@ -41,7 +41,7 @@ bool Catalog::NameOf(const Uuid& id, std::string* name) const {
 void Catalog::ListNames(std::string_view prefix, size_t offset, size_t max_count,
                         std::vector<std::string>* out) const {
   out->clear();
-  std::shared_lock lock(ordered_mutex_);
+  ReaderMutexLock lock(&ordered_mutex_);
   auto it = ordered_.lower_bound(prefix);
   for (; it != ordered_.end() && it->starts_with(prefix) && offset > 0; ++it) --offset;
   for (; it != ordered_.end() && it->starts_with(prefix) && out->size() < max_count; ++it) {
@@ -50,7 +50,7 @@ void Catalog::ListNames(std::string_view prefix, size_t offset, size_t max_count
 }
 
 size_t Catalog::size() const {
-  std::shared_lock lock(ordered_mutex_);
+  ReaderMutexLock lock(&ordered_mutex_);
   return ordered_.size();
 }
 

@@ -15,15 +15,14 @@
 #pragma once
 
 #include <array>
-#include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/internal/limit_state.h"
+#include "engine/mutex.h"
 
 namespace slotd {
 
@@ -34,14 +33,14 @@ class Catalog {
   // Indexes `limit` (the caller holds its shard lock; the LimitState must
   // stay at its address until Remove). False, indexing nothing, if the
   // catalog already holds max_limits limits.
-  bool Add(const LimitState& limit);
+  [[nodiscard]] bool Add(const LimitState& limit);
   // Drops `limit` from both indexes; call before freeing it.
   void Remove(const LimitState& limit);
   // Renames `limit` (see LimitState::Rename) and re-indexes it.
   void Rename(LimitState& limit, std::string new_name, TimePoint now, double old_max_wait);
 
   // Copies the name of limit `id` into *name; false if there is none.
-  bool NameOf(const Uuid& id, std::string* name) const;
+  [[nodiscard]] bool NameOf(const Uuid& id, std::string* name) const;
   // Names starting with `prefix`, in order, skipping `offset` of them, at
   // most `max_count`.
   void ListNames(std::string_view prefix, size_t offset, size_t max_count,
@@ -51,15 +50,15 @@ class Catalog {
  private:
   static constexpr size_t kIdShards = 32;
   struct alignas(64) IdShard {  // aligned: no false sharing between shards
-    mutable std::mutex mutex;
-    std::unordered_map<Uuid, const std::string*, UuidHash> names;  // guarded by mutex
+    Mutex mutex;
+    std::unordered_map<Uuid, const std::string*, UuidHash> names SLOTD_GUARDED_BY(mutex);
   };
   IdShard& ShardFor(const Uuid& id) const { return id_shards_[UuidHash{}(id) % kIdShards]; }
 
   const size_t max_limits_;
   mutable std::array<IdShard, kIdShards> id_shards_;
-  mutable std::shared_mutex ordered_mutex_;
-  std::set<std::string_view> ordered_;  // guarded by ordered_mutex_
+  mutable SharedMutex ordered_mutex_;
+  std::set<std::string_view> ordered_ SLOTD_GUARDED_BY(ordered_mutex_);
 };
 
 }  // namespace slotd

@@ -12,7 +12,6 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +20,7 @@
 #include "engine/internal/catalog.h"
 #include "engine/internal/lease_table.h"
 #include "engine/internal/limit_state.h"
+#include "engine/mutex.h"
 #include "engine/slot_engine.h"
 
 namespace slotd {
@@ -38,15 +38,25 @@ struct alignas(64) LimitShard {
   // LimitState, so the name is stored once (see InsertLocked).
   using Map = std::unordered_map<std::string_view, LimitState, NameHash, std::equal_to<>>;
 
-  std::mutex mutex;
-  Map limits;  // guarded by mutex (and so is every LimitState in it)
+  Mutex mutex;
+  // Every LimitState in it is guarded by `mutex` too; the analysis cannot
+  // say so, since a LimitState does not know its shard.
+  Map limits SLOTD_GUARDED_BY(mutex);
 };
 
 struct SlotEngine::Impl {
   explicit Impl(const EngineOptions& options);
 
   size_t ShardIndex(std::string_view name) const { return NameHash{}(name) % shards.size(); }
-  LimitShard& ShardOf(std::string_view name) { return *shards[ShardIndex(name)]; }
+
+  // The limits of the shard `name` picks. Caller holds that shard's lock (a
+  // ShardGuard naming `name`); the analysis cannot see it, as the shard is
+  // chosen at run time, hence the "Locked" names here.
+  LimitShard::Map& LimitsLocked(std::string_view name) {
+    LimitShard& shard = *shards[ShardIndex(name)];
+    shard.mutex.AssertHeld();
+    return shard.limits;
+  }
 
   // Caller holds the shard lock of `name`.
   LimitState* FindLocked(std::string_view name);
@@ -69,7 +79,7 @@ struct SlotEngine::Impl {
   // Gives back the slots of a lease already taken out of the lease table, on
   // every limit it still holds; with record_occupancy, folds
   // occupancy = released_at - created_at into each limit's average.
-  void ReleaseTakenLease(const Lease& lease, TimePoint released_at, bool record_occupancy);
+  void ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint released_at, bool record_occupancy);
 
   // True if an unexpired lease with holder task_run/`task_run` holds `limit`.
   bool HeldByTaskRun(const LimitState& limit, const Uuid& task_run, TimePoint now) const;
@@ -84,12 +94,14 @@ struct SlotEngine::Impl {
 };
 
 // Locks the shards of a set of names in ascending index order, each once, and
-// unlocks them on destruction.
+// unlocks them on destruction. Which shards is known only at run time, so the
+// analysis cannot follow these locks (see Impl::LimitsLocked).
 class ShardGuard {
  public:
-  ShardGuard(SlotEngine::Impl& impl, std::span<const std::string_view> names);
-  ShardGuard(SlotEngine::Impl& impl, std::string_view name);
-  ~ShardGuard();
+  ShardGuard(SlotEngine::Impl& impl,
+             std::span<const std::string_view> names) SLOTD_NO_THREAD_SAFETY_ANALYSIS;
+  ShardGuard(SlotEngine::Impl& impl, std::string_view name) SLOTD_NO_THREAD_SAFETY_ANALYSIS;
+  ~ShardGuard() SLOTD_NO_THREAD_SAFETY_ANALYSIS;
   ShardGuard(const ShardGuard&) = delete;
   ShardGuard& operator=(const ShardGuard&) = delete;
 
@@ -110,7 +122,11 @@ struct ReleaseScratch {
 };
 
 // Per-thread buffers the hot paths reuse, so a call allocates nothing once
-// warm. Engine calls never nest, so one set per thread is enough.
+// warm. Calls do nest (ListLimits calls ReadLimit; UpsertTagLimit calls
+// CreateLimit, UpdateLimit and ReadLimit; lease releases end in
+// ReleaseTakenLease), so one set per thread is enough only because no call
+// uses a buffer that a call it makes uses too: the three limit calls use none,
+// and ReleaseTakenLease has its own.
 struct CallScratch {
   std::vector<std::string_view> names;
   std::vector<std::string> owned_names;

@@ -27,9 +27,9 @@ LeaseTable::Shard& LeaseTable::ShardFor(const Uuid& id) const {
   return *shards_[h % shards_.size()];
 }
 
-void LeaseTable::Insert(Lease lease) {
+void LeaseTable::Insert(LeaseSnapshot lease) {
   Shard& shard = ShardFor(lease.id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   Uuid id = lease.id;
   auto [it, inserted] = shard.entries.try_emplace(id, Entry{std::move(lease), 0});
   if (inserted) {
@@ -39,13 +39,13 @@ void LeaseTable::Insert(Lease lease) {
   }
 }
 
-std::optional<Lease> LeaseTable::Take(const Uuid& id) {
+std::optional<LeaseSnapshot> LeaseTable::Take(const Uuid& id) {
   Shard& shard = ShardFor(id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(id);
   if (it == shard.entries.end()) return std::nullopt;
   HeapRemove(shard, &it->second);
-  Lease lease = std::move(it->second.lease);
+  LeaseSnapshot lease = std::move(it->second.lease);
   shard.entries.erase(it);
   Unreserve(1);
   return lease;
@@ -53,7 +53,7 @@ std::optional<Lease> LeaseTable::Take(const Uuid& id) {
 
 bool LeaseTable::Renew(const Uuid& id, TimePoint now, TimePoint new_expiration) {
   Shard& shard = ShardFor(id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(id);
   if (it == shard.entries.end() || it->second.lease.expiration <= now) return false;
   it->second.lease.expiration = new_expiration;
@@ -63,14 +63,14 @@ bool LeaseTable::Renew(const Uuid& id, TimePoint now, TimePoint new_expiration) 
 
 bool LeaseTable::IsLive(const Uuid& id, TimePoint now) const {
   Shard& shard = ShardFor(id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(id);
   return it != shard.entries.end() && it->second.lease.expiration > now;
 }
 
-bool LeaseTable::Read(const Uuid& id, TimePoint now, Lease* out) const {
+bool LeaseTable::Read(const Uuid& id, TimePoint now, LeaseSnapshot* out) const {
   Shard& shard = ShardFor(id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(id);
   if (it == shard.entries.end() || it->second.lease.expiration <= now) return false;
   *out = it->second.lease;
@@ -79,7 +79,7 @@ bool LeaseTable::Read(const Uuid& id, TimePoint now, Lease* out) const {
 
 void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty) {
   Shard& shard = ShardFor(lease_id);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(lease_id);
   if (it == shard.entries.end()) return;
   std::erase(it->second.lease.limit_ids, limit_id);
@@ -90,11 +90,11 @@ void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool eras
   }
 }
 
-std::vector<Lease> LeaseTable::TakeExpired(TimePoint now) {
-  std::vector<Lease> expired;
+std::vector<LeaseSnapshot> LeaseTable::TakeExpired(TimePoint now) {
+  std::vector<LeaseSnapshot> expired;
   for (auto& shard_ptr : shards_) {
     Shard& shard = *shard_ptr;
-    std::lock_guard lock(shard.mutex);
+    MutexLock lock(&shard.mutex);
     while (!shard.heap.empty() && shard.heap.front()->lease.expiration <= now) {
       Entry* entry = shard.heap.front();
       HeapRemove(shard, entry);
@@ -110,7 +110,7 @@ std::vector<Lease> LeaseTable::TakeExpired(TimePoint now) {
 size_t LeaseTable::size() const {
   size_t total = 0;
   for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
+    MutexLock lock(&shard->mutex);
     total += shard->entries.size();
   }
   return total;

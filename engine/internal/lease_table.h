@@ -11,23 +11,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/mutex.h"
 #include "engine/slot_engine.h"
 
 namespace slotd {
-
-struct Lease {
-  Uuid id;
-  std::vector<Uuid> limit_ids;
-  int64_t slots = 0;
-  std::optional<Holder> holder;
-  TimePoint created_at;
-  TimePoint expiration;
-};
 
 class LeaseTable {
  public:
@@ -37,50 +28,51 @@ class LeaseTable {
   // Reserves room for `count` new leases; false (nothing reserved) if that
   // would pass the maximum. Each Insert uses one reservation; Unreserve gives
   // back the ones a call ends up not using.
-  bool TryReserve(size_t count);
+  [[nodiscard]] bool TryReserve(size_t count);
   void Unreserve(size_t count);
 
   // Inserts a lease reserved by TryReserve.
-  void Insert(Lease lease);
+  void Insert(LeaseSnapshot lease);
 
   // Removes the lease and returns it; nullopt if unknown.
-  std::optional<Lease> Take(const Uuid& id);
+  [[nodiscard]] std::optional<LeaseSnapshot> Take(const Uuid& id);
 
   // Sets a new expiration if the lease exists and has not expired at `now`.
-  bool Renew(const Uuid& id, TimePoint now, TimePoint new_expiration);
+  [[nodiscard]] bool Renew(const Uuid& id, TimePoint now, TimePoint new_expiration);
 
   // True if the lease exists and has not expired at `now`.
-  bool IsLive(const Uuid& id, TimePoint now) const;
+  [[nodiscard]] bool IsLive(const Uuid& id, TimePoint now) const;
 
-  // Copies the lease if it exists and has not expired at `now`.
-  bool Read(const Uuid& id, TimePoint now, Lease* out) const;
+  // Copies the lease into *out if it exists and has not expired at `now`
+  // (false, *out untouched, if not).
+  [[nodiscard]] bool Read(const Uuid& id, TimePoint now, LeaseSnapshot* out) const;
 
   // Drops one limit from a lease. The lease stays, possibly holding nothing,
   // unless erase_if_empty and that was its last limit.
   void DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty);
 
   // Removes and returns every lease whose expiration is <= now.
-  std::vector<Lease> TakeExpired(TimePoint now);
+  [[nodiscard]] std::vector<LeaseSnapshot> TakeExpired(TimePoint now);
 
   size_t size() const;
 
  private:
   struct Entry {
-    Lease lease;
+    LeaseSnapshot lease;
     size_t heap_index = 0;
   };
   struct alignas(64) Shard {  // aligned: no false sharing between shards
-    mutable std::mutex mutex;
-    std::unordered_map<Uuid, Entry, UuidHash> entries;  // guarded by mutex
-    std::vector<Entry*> heap;                           // guarded by mutex
+    Mutex mutex;
+    std::unordered_map<Uuid, Entry, UuidHash> entries SLOTD_GUARDED_BY(mutex);
+    std::vector<Entry*> heap SLOTD_GUARDED_BY(mutex);
   };
 
   Shard& ShardFor(const Uuid& id) const;
-  static void HeapPush(Shard& shard, Entry* entry);
-  static void HeapRemove(Shard& shard, Entry* entry);
-  static void HeapFix(Shard& shard, size_t index);
-  static bool SiftUp(Shard& shard, size_t index);
-  static void SiftDown(Shard& shard, size_t index);
+  static void HeapPush(Shard& shard, Entry* entry) SLOTD_REQUIRES(shard.mutex);
+  static void HeapRemove(Shard& shard, Entry* entry) SLOTD_REQUIRES(shard.mutex);
+  static void HeapFix(Shard& shard, size_t index) SLOTD_REQUIRES(shard.mutex);
+  static bool SiftUp(Shard& shard, size_t index) SLOTD_REQUIRES(shard.mutex);
+  static void SiftDown(Shard& shard, size_t index) SLOTD_REQUIRES(shard.mutex);
 
   std::vector<std::unique_ptr<Shard>> shards_;
   const size_t max_leases_;

@@ -45,7 +45,6 @@ class LimitState {
   // Renames; the denied level is settled first at the rate of the old name
   // (a rename into or out of tag: changes max_wait, so the rate).
   void Rename(std::string name, TimePoint now, double old_max_wait);
-  void Touch(TimePoint now) { updated_ = now; }
 
   void FillSnapshot(TimePoint now, double max_wait, LimitSnapshot* out) const;
   void FillRef(LimitRef* out) const;

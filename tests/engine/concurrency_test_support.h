@@ -4,7 +4,9 @@
 // thread (Catch2 is not thread-safe).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -37,6 +39,14 @@ class Violations {
     if (count_.fetch_add(1) == 0) {
       std::lock_guard lock(mutex_);
       first_ = std::move(what);
+    }
+  }
+  // Adds a violation unless `status` is one of `expected`: the check of a
+  // call's outcome on a worker thread, where CHECK cannot run.
+  void Expect(const char* call, Status status,
+              std::initializer_list<Status> expected = {Status::kOk}) {
+    if (std::find(expected.begin(), expected.end(), status) == expected.end()) {
+      Add(std::string(call) + ": " + StatusName(status));
     }
   }
   int count() const { return count_.load(); }

@@ -69,7 +69,8 @@ TEST_CASE(
             }
             return true;
           });
-          t.engine().DecrementByTaskRun(request, run.id, &refs);
+          violations.Expect("DecrementByTaskRun",
+                            t.engine().DecrementByTaskRun(request, run.id, &refs));
         }
       }
     });
@@ -89,7 +90,9 @@ TEST_CASE(
   const std::vector<std::string_view> all(tags.begin(), tags.end());
   std::vector<LimitRef> refs;
   for (const auto& thread_runs : runs) {
-    for (const RunModel& run : thread_runs) t.engine().DecrementByTaskRun(all, run.id, &refs);
+    for (const RunModel& run : thread_runs) {
+      CHECK(t.engine().DecrementByTaskRun(all, run.id, &refs) == Status::kOk);
+    }
   }
   for (const std::string& name : names) CHECK(t.Active(name) == 0);
   CHECK(t.engine().LeaseCount() == 0);
@@ -105,14 +108,14 @@ TEST_CASE("one task run incrementing a tag from many threads at once takes one s
   int round = 0;
   auto between_rounds = [&]() noexcept {
     LimitSnapshot snapshot;
-    t.engine().ReadLimit(std::string_view("tag:a"), &snapshot);
+    violations.Expect("ReadLimit", t.engine().ReadLimit(std::string_view("tag:a"), &snapshot));
     if (snapshot.active_slots != 1) {
       violations.Add("round " + std::to_string(round) + ": " +
                      std::to_string(snapshot.active_slots) + " slots for one run");
     }
     const std::string_view tag[] = {"a"};
     std::vector<LimitRef> refs;
-    t.engine().DecrementByTaskRun(tag, run, &refs);
+    violations.Expect("DecrementByTaskRun", t.engine().DecrementByTaskRun(tag, run, &refs));
     run = NewRandomUuid();
     ++round;
   };
@@ -165,7 +168,7 @@ TEST_CASE("resets racing v1 increments and decrements keep the count equal to th
             violations.Add(std::string("IncrementByTaskRun: ") + StatusName(status));
           }
         } else {
-          t.engine().DecrementByTaskRun(tag, run, &refs);
+          violations.Expect("DecrementByTaskRun", t.engine().DecrementByTaskRun(tag, run, &refs));
         }
       }
     });
@@ -179,9 +182,13 @@ TEST_CASE("resets racing v1 increments and decrements keep the count equal to th
   const std::string_view tag[] = {"a"};
   std::vector<LimitRef> refs;
   for (const auto& thread_runs : runs) {
-    for (const Uuid& run : thread_runs) t.engine().DecrementByTaskRun(tag, run, &refs);
+    for (const Uuid& run : thread_runs) {
+      CHECK(t.engine().DecrementByTaskRun(tag, run, &refs) == Status::kOk);
+    }
   }
-  for (const Uuid& run : override_runs) t.engine().DecrementByTaskRun(tag, run, &refs);
+  for (const Uuid& run : override_runs) {
+    CHECK(t.engine().DecrementByTaskRun(tag, run, &refs) == Status::kOk);
+  }
   LimitSnapshot after = t.Read("tag:a", true);
   CHECK(after.active_slots == 0);
   CHECK(after.task_run_holders.empty());

@@ -57,6 +57,13 @@ void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   }
 }
 
+// The seed state is fixed, so a seeding call that fails is a harness bug.
+void Seeded(const char* call, Status status) {
+  if (status == Status::kOk) return;
+  std::fprintf(stderr, "fuzz seed: %s answered %s\n", call, StatusName(status));
+  std::abort();
+}
+
 }  // namespace
 
 FuzzServer& FuzzServer::Get() {
@@ -78,14 +85,16 @@ void FuzzServer::Reset() {
 
   LimitSnapshot created;
   bool is_new = false;
-  engine_->UpsertTagLimit("a", 2, &created, &is_new);
-  engine_->UpsertTagLimit("b", 0, &created, &is_new);
-  engine_->CreateLimit({.name = "g1", .limit = 3}, &created);
-  engine_->CreateLimit({.name = "g2", .limit = 5, .slot_decay_per_second = 0.5}, &created);
-  engine_->CreateLimit({.name = "off", .limit = 1, .active = false}, &created);
+  Seeded("UpsertTagLimit", engine_->UpsertTagLimit("a", 2, &created, &is_new));
+  Seeded("UpsertTagLimit", engine_->UpsertTagLimit("b", 0, &created, &is_new));
+  Seeded("CreateLimit", engine_->CreateLimit({.name = "g1", .limit = 3}, &created));
+  Seeded("CreateLimit",
+         engine_->CreateLimit({.name = "g2", .limit = 5, .slot_decay_per_second = 0.5}, &created));
+  Seeded("CreateLimit",
+         engine_->CreateLimit({.name = "off", .limit = 1, .active = false}, &created));
   const std::string_view names[] = {"g1"};
   AcquireOutcome outcome;
-  engine_->Acquire({.names = names, .lease = LeaseTerms{}}, &outcome);
+  Seeded("Acquire", engine_->Acquire({.names = names, .lease = LeaseTerms{}}, &outcome));
   lease_id_ = FormatUuid(outcome.lease_id);
   inputs_ = 0;
 }
