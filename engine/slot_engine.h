@@ -61,6 +61,15 @@ inline constexpr int64_t kMaxSlotCount = (int64_t{1} << 53) - 1;
 // Prefix that makes a limit a v1 tag limit.
 inline constexpr std::string_view kTagPrefix = "tag:";
 
+// "tag:<tag>", the name of the limit behind a v1 tag.
+inline std::string TagLimitName(std::string_view tag) {
+  std::string name;
+  name.reserve(kTagPrefix.size() + tag.size());
+  name.append(kTagPrefix);
+  name.append(tag);
+  return name;
+}
+
 // A limit as seen at one instant, with decay applied up to that instant.
 struct LimitSnapshot {
   Uuid id;

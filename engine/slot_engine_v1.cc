@@ -28,7 +28,7 @@ std::string_view BareTag(const LimitState& limit) {
 
 Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out,
                                   bool* created) {
-  std::string name = std::string(kTagPrefix) + std::string(tag);
+  const std::string name = TagLimitName(tag);
   if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
   if (limit < 0 || limit > kMaxSlotCount) return Status::kInvalidValue;
   // Create, update and read each lock the name's shard on their own; a delete
@@ -127,7 +127,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
 }
 
 Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override) {
-  std::string name = std::string(kTagPrefix) + std::string(tag);
+  const std::string name = TagLimitName(tag);
   std::vector<Uuid> holders(slot_override.begin(), slot_override.end());
   std::sort(holders.begin(), holders.end());
   holders.erase(std::unique(holders.begin(), holders.end()), holders.end());

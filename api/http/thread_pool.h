@@ -8,13 +8,12 @@
 // idle keep-alive clients do not delay a new one.
 #pragma once
 
-#include <httplib.h>
-
 #include <deque>
 #include <functional>
 #include <thread>
 #include <vector>
 
+#include "api/http/httplib_coupling.h"
 #include "engine/mutex.h"
 
 namespace slotd::api {

@@ -72,7 +72,5 @@ bool ReadPageOrRespond(const HandlerInput& in, Page* page, ApiResponse* out);
 // Whether a lookup by a path parameter found nothing: it fails the same way
 // whether the name does not exist or could not exist.
 bool IsMissing(Status status);
-// "tag:<tag>", the limit name behind a v1 tag.
-std::string TagLimitName(std::string_view tag);
 
 }  // namespace slotd::api

@@ -53,12 +53,4 @@ bool IsMissing(Status status) {
   return status == Status::kNotFound || status == Status::kInvalidName;
 }
 
-std::string TagLimitName(std::string_view tag) {
-  std::string name;
-  name.reserve(kTagPrefix.size() + tag.size());
-  name.append(kTagPrefix);
-  name.append(tag);
-  return name;
-}
-
 }  // namespace slotd::api

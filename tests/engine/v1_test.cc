@@ -6,13 +6,6 @@
 namespace slotd::test {
 namespace {
 
-// The limit name of a v1 tag.
-std::string TagName(std::string_view tag) {
-  std::string name(kTagPrefix);
-  name.append(tag);
-  return name;
-}
-
 std::vector<Uuid> Sorted(std::vector<Uuid> ids) {
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -107,7 +100,7 @@ TEST_CASE("incrementing many tags at once takes one slot on each under one lease
     std::string tag = "t";  // not "t" + ...: GCC 12 warns falsely there (-Wrestrict)
     tag += std::to_string(i);
     tags.push_back(tag);
-    t.Create(TagName(tags.back()), 1);
+    t.Create(TagLimitName(tags.back()), 1);
   }
   std::vector<std::string_view> request(tags.begin(), tags.end());
   request.insert(request.end(), tags.begin(), tags.end());
@@ -116,11 +109,11 @@ TEST_CASE("incrementing many tags at once takes one slot on each under one lease
   REQUIRE(t.engine().IncrementByTaskRun(request, run, &out) == Status::kOk);
   CHECK(out.limits.size() == tags.size());
   CHECK(t.engine().LeaseCount() == 1);
-  for (const std::string& tag : tags) CHECK(t.Active(TagName(tag)) == 1);
+  for (const std::string& tag : tags) CHECK(t.Active(TagLimitName(tag)) == 1);
   std::vector<LimitRef> refs;
   REQUIRE(t.engine().DecrementByTaskRun(request, run, &refs) == Status::kOk);
   CHECK(refs.size() == tags.size());
-  for (const std::string& tag : tags) CHECK(t.Active(TagName(tag)) == 0);
+  for (const std::string& tag : tags) CHECK(t.Active(TagLimitName(tag)) == 0);
 }
 
 TEST_CASE("incrementing ignores unknown tags and inactive limits", "[v1]") {
