@@ -18,6 +18,7 @@ packages=(
   catch2                    # unit and end-to-end tests (Catch2 v2)
   clang-14                  # libFuzzer targets (tests/fuzz)
   libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
+  python3-venv              # the differential tests' .venv (scripts/python-env.sh)
 )
 packages+=("$@")
 
