@@ -201,7 +201,7 @@ Options (flags override the environment variables named in brackets):
   --port P                   port; 0 picks a free one (default 4200)
                              [PREFECT_SERVER_API_PORT]
   --prefect-version V        Prefect release reported by /api/admin/version
-                             (default 3.8.3); the API version is 0.8.4
+                             (default 3.9.1); the API version is 0.8.4
   --tag-wait-seconds S       v1 Retry-After and the wait cap of tag: limits
                              (default 10)
                              [PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS,

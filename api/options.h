@@ -15,7 +15,7 @@ namespace slotd::api {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 4200;
-  std::string prefect_version = "3.8.3";
+  std::string prefect_version = "3.9.1";
   double tag_wait_seconds = 10;
   double max_slot_wait_seconds = 30;
   double lease_sweep_seconds = 1;

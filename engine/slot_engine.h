@@ -231,6 +231,11 @@ class SlotEngine {
   // stay). kNotFound.
   Status DeleteLimit(const LimitKey& key);
 
+  // As DeleteLimit, then releases each lease that held the limit (as
+  // ReleaseLease does, on the limits it still holds), so those leases are
+  // gone: v1's delete, where Prefect revokes them. kNotFound.
+  Status DeleteLimitAndRevokeLeases(const LimitKey& key);
+
   size_t LimitCount() const;
 
   // ---- v2 slots -----------------------------------------------------------

@@ -1,5 +1,6 @@
 // Limits: create, read, list, update, delete.
 #include <cmath>
+#include <vector>
 
 #include "engine/internal/engine_impl.h"
 
@@ -107,6 +108,23 @@ Status SlotEngine::DeleteLimit(const LimitKey& key) {
     limits.erase(limits.find(limit.name()));  // frees `limit`
     return Status::kOk;
   });
+}
+
+Status SlotEngine::DeleteLimitAndRevokeLeases(const LimitKey& key) {
+  std::vector<Uuid> holding;
+  Uuid id{};
+  const Status status = WithLimit(*impl_, key, [&](LimitState& limit) {
+    id = limit.id();
+    for (const auto& entry : limit.leases()) holding.push_back(entry.first);
+    return Status::kOk;
+  });
+  if (status != Status::kOk) return status;
+  const Status deleted = DeleteLimit(id);
+  // Released after the limit's lock is dropped (ReleaseLease locks the
+  // lease's other limits in shard order); a lease its holder released in
+  // between is simply not found.
+  for (const Uuid& lease : holding) (void)ReleaseLease(lease);
+  return deleted;
 }
 
 }  // namespace slotd

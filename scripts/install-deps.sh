@@ -19,6 +19,7 @@ packages=(
   clang-14                  # libFuzzer targets (tests/fuzz), thread-safety analysis
   clang-format-14           # the layout check (scripts/check-format.sh)
   libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
+  python3-venv              # the differential tests' .venv (scripts/python-env.sh)
 )
 packages+=("$@")
 

@@ -1,6 +1,9 @@
 #include "api/json/body_fields.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -20,6 +23,113 @@ constexpr double kTwoTo63 = 9223372036854775808.0;
 
 bool IsValidName(std::string_view name) {
   return !name.empty() && name.find_first_of("/%&><") == std::string_view::npos;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::string_view StripWhitespace(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  const size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+// Digits with single underscores between them (Python's numeric literal
+// grammar, which pydantic follows), appended to *out without the underscores.
+bool TakeDigits(std::string_view text, std::string* out) {
+  if (text.empty() || !IsDigit(text.front()) || !IsDigit(text.back())) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_') {
+      if (!IsDigit(text[i - 1]) || !IsDigit(text[i + 1])) return false;
+    } else if (IsDigit(text[i])) {
+      out->push_back(text[i]);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// pydantic's lax str -> int: surrounding whitespace, a sign, digits (with
+// underscores) and optionally a fraction of zeros ("3.0"). nullopt when the
+// text is no integer; *too_large when it is one beyond int64.
+std::optional<int64_t> IntFromString(std::string_view text, bool* too_large) {
+  text = StripWhitespace(text);
+  bool negative = false;
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  const size_t dot = text.find('.');
+  std::string digits;
+  if (!TakeDigits(text.substr(0, dot), &digits)) return std::nullopt;
+  if (dot != std::string_view::npos) {
+    const std::string_view fraction = text.substr(dot + 1);
+    if (fraction.empty() || fraction.find_first_not_of('0') != std::string_view::npos) {
+      return std::nullopt;
+    }
+  }
+  const size_t first = std::min(digits.find_first_not_of('0'), digits.size());
+  const std::string_view significant = std::string_view(digits).substr(first);
+  if (significant.size() > 19 ||
+      (significant.size() == 19 && significant > "9223372036854775807")) {
+    *too_large = true;
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  for (char c : significant) value = value * 10 + (c - '0');
+  return negative ? -value : value;
+}
+
+// pydantic's lax str -> float: Rust's float grammar after whitespace is
+// stripped and underscores between digits are dropped, "inf", "infinity"
+// and "nan" in any case included.
+std::optional<double> NumberFromString(std::string_view text) {
+  text = StripWhitespace(text);
+  std::string plain;
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) plain.push_back(text[i++]);
+  std::string word;
+  for (size_t j = i; j < text.size(); ++j) word.push_back(static_cast<char>(std::tolower(text[j])));
+  if (word == "inf" || word == "infinity" || word == "nan") {
+    const double value = word == "nan" ? std::numeric_limits<double>::quiet_NaN()
+                                       : std::numeric_limits<double>::infinity();
+    return plain == "-" ? -value : value;
+  }
+  const std::string_view rest = text.substr(i);
+  const size_t exponent = rest.find_first_of("eE");
+  const std::string_view mantissa = rest.substr(0, exponent);
+  const size_t dot = mantissa.find('.');
+  const std::string_view whole = mantissa.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
+  if (whole.empty() && fraction.empty()) return std::nullopt;
+  if (!whole.empty() && !TakeDigits(whole, &plain)) return std::nullopt;
+  plain.push_back('.');
+  if (!fraction.empty() && !TakeDigits(fraction, &plain)) return std::nullopt;
+  if (exponent != std::string_view::npos) {
+    std::string_view power = rest.substr(exponent + 1);
+    plain.push_back('e');
+    if (!power.empty() && (power.front() == '+' || power.front() == '-')) {
+      plain.push_back(power.front());
+      power.remove_prefix(1);
+    }
+    if (!TakeDigits(power, &plain)) return std::nullopt;
+  }
+  return std::strtod(plain.c_str(), nullptr);
+}
+
+// The strings pydantic reads as booleans (in any case).
+std::optional<bool> BoolFromString(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view yes : {"1", "on", "t", "true", "y", "yes"}) {
+    if (lower == yes) return true;
+  }
+  for (std::string_view no : {"0", "off", "f", "false", "n", "no"}) {
+    if (lower == no) return false;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -48,6 +158,23 @@ std::optional<int64_t> FieldReader::Int(const LocNode& loc, element value, IntRu
         return std::nullopt;
       }
       result = static_cast<int64_t>(number);
+      break;
+    }
+    case element_type::BOOL:
+      result = value.get_bool().value_unsafe() ? 1 : 0;
+      break;
+    case element_type::STRING: {
+      bool too_large = false;
+      std::optional<int64_t> parsed = IntFromString(value.get_string().value_unsafe(), &too_large);
+      if (too_large) {
+        RecordTooLarge(loc, value, rule);
+        return std::nullopt;
+      }
+      if (!parsed) {
+        Record(TypeError(loc, kIntParsing, EchoedJson(value)));
+        return std::nullopt;
+      }
+      result = *parsed;
       break;
     }
     default:
@@ -93,6 +220,18 @@ std::optional<double> FieldReader::Number(const LocNode& loc, element value,
     case element_type::DOUBLE:
       result = value.get_double().value_unsafe();
       break;
+    case element_type::BOOL:
+      result = value.get_bool().value_unsafe() ? 1.0 : 0.0;
+      break;
+    case element_type::STRING: {
+      std::optional<double> parsed = NumberFromString(value.get_string().value_unsafe());
+      if (!parsed) {
+        Record(TypeError(loc, kFloatParsing, EchoedJson(value)));
+        return std::nullopt;
+      }
+      result = *parsed;
+      break;
+    }
     default:
       Record(TypeError(loc, kFloatType, EchoedJson(value)));
       return std::nullopt;
@@ -109,12 +248,38 @@ std::optional<double> FieldReader::Number(const LocNode& loc, element value,
     Record(BoundError(loc, kLessThanEqual, rule.le_text, EchoedJson(value)));
     return std::nullopt;
   }
+  // Deviation (API.md): Prefect stores an infinity that passes the bounds
+  // ("inf" as a decay rate); slotd's engine takes finite numbers only.
+  if (!std::isfinite(result)) {
+    Record(TypeError(loc, kFiniteNumber, EchoedJson(value)));
+    return std::nullopt;
+  }
   return result;
 }
 
 std::optional<bool> FieldReader::Bool(const LocNode& loc, element value) {
-  if (value.type() == element_type::BOOL) return value.get_bool().value_unsafe();
-  Record(TypeError(loc, kBoolType, EchoedJson(value)));
+  std::optional<bool> result;
+  switch (value.type()) {
+    case element_type::BOOL:
+      return value.get_bool().value_unsafe();
+    case element_type::STRING:
+      result = BoolFromString(value.get_string().value_unsafe());
+      break;
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: {
+      const double number = value.get_double().value_unsafe();
+      if (number != std::trunc(number)) break;  // a fraction is no boolean at all
+      if (number == 0 || number == 1) return number == 1;
+      Record(TypeError(loc, kBoolParsing, EchoedJson(value)));
+      return std::nullopt;
+    }
+    default:
+      break;
+  }
+  if (result) return result;
+  const bool parsing = value.type() == element_type::STRING;
+  Record(TypeError(loc, parsing ? kBoolParsing : kBoolType, EchoedJson(value)));
   return std::nullopt;
 }
 

@@ -1,10 +1,12 @@
-// Typed reads of JSON body values with pydantic's strictness and errors.
+// Typed reads of JSON body values with pydantic's lax coercions and errors.
 //
-// Each reader takes a present, non-null value (callers decide what null and
-// absence mean for the field) and either returns the typed value or records
-// one ValidationError and returns nullopt. Types are strict: a string is
-// never a number or a boolean, a boolean never a number; an integer field
-// takes a JSON integer or a number with no fractional part.
+// Each reader takes a present value (null gets the type's error; callers decide
+// what absence, and null for an Optional field, mean) and either returns the
+// typed value or records one ValidationError and returns nullopt. Types are coerced as pydantic v2
+// does in lax mode (Prefect 3.9.1's server): an integer takes a boolean, an
+// integral number or a string of digits ("3", " 3 ", "1_000", "3.0"); a number
+// takes a boolean or a numeric string; a boolean takes 0, 1 and the strings
+// pydantic reads ("yes", "off", "t", ...). Strings stay strict.
 #pragma once
 
 #include <simdjson.h>

@@ -42,14 +42,12 @@ std::string UuidErrorText(std::string_view text) {
       ++hyphens;
     } else if (!std::isxdigit(c)) {
       const size_t length = c < 0x80 ? 1 : SequenceLength(c);
-      return "invalid character: expected an optional prefix of `urn:uuid:` followed by "
-             "[0-9a-fA-F-], found `" +
-             std::string(body.substr(i, length)) + "` at " + std::to_string(i + offset + 1);
+      return "invalid character: found `" + std::string(body.substr(i, length)) + "` at " +
+             std::to_string(i + offset);
     }
   }
   if (hyphens == 0 && simple) {
-    return "invalid length: expected length 32 for simple format, found " +
-           std::to_string(text.size());
+    return "invalid length: found " + std::to_string(text.size());
   }
   if (hyphens != 4) return "invalid group count: expected 5, found " + std::to_string(hyphens + 1);
   for (size_t group = 0; group < 4; ++group) {

@@ -19,6 +19,11 @@ std::string_view FixedMessage(std::string_view type) {
   if (type == kModelAttributesType)
     return "Input should be a valid dictionary or object to extract fields from";
   if (type == kFiniteNumber) return "Input should be a finite number";
+  if (type == kIntParsing)
+    return "Input should be a valid integer, unable to parse string as an integer";
+  if (type == kFloatParsing)
+    return "Input should be a valid number, unable to parse string as a number";
+  if (type == kBoolParsing) return "Input should be a valid boolean, unable to interpret input";
   return "Invalid input";
 }
 
@@ -58,6 +63,8 @@ ValidationError Make(const LocNode& loc, std::string msg, std::string_view type,
 
 void WriteError(JsonWriter& writer, const ValidationError& error) {
   writer.BeginObject();
+  writer.Key("type");
+  writer.String(error.type);
   writer.Key("loc");
   writer.BeginArray();
   for (const LocPart& part : error.loc) {
@@ -70,8 +77,6 @@ void WriteError(JsonWriter& writer, const ValidationError& error) {
   writer.EndArray();
   writer.Key("msg");
   writer.String(error.msg);
-  writer.Key("type");
-  writer.String(error.type);
   writer.Key("input");
   writer.Raw(error.input);
   if (!error.ctx.empty()) {
@@ -156,11 +161,9 @@ std::string ValidationErrorBody(const ValidationErrors& errors,
   list_writer.EndArray();
 
   std::string body;
-  body.reserve(2 * list.size() + request_body_json.size() + 96);
+  body.reserve(list.size() + request_body_json.size() + 96);
   JsonWriter writer(&body);
   writer.BeginObject();
-  writer.Key("detail");
-  writer.Raw(list);
   writer.Key("exception_message");
   writer.String("Invalid request received.");
   writer.Key("exception_detail");

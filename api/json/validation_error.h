@@ -66,14 +66,19 @@ inline constexpr std::string_view kListType = "list_type";
 inline constexpr std::string_view kUuidType = "uuid_type";
 inline constexpr std::string_view kModelAttributesType = "model_attributes_type";
 inline constexpr std::string_view kFiniteNumber = "finite_number";
+inline constexpr std::string_view kIntParsing = "int_parsing";
+inline constexpr std::string_view kFloatParsing = "float_parsing";
+inline constexpr std::string_view kBoolParsing = "bool_parsing";
 
 // Bound error types (BoundError accepts these).
 inline constexpr std::string_view kGreaterThan = "greater_than";
 inline constexpr std::string_view kGreaterThanEqual = "greater_than_equal";
 inline constexpr std::string_view kLessThanEqual = "less_than_equal";
 
-// The 422 body: {"detail":[...],"exception_message":"Invalid request received.",
-// "exception_detail":[...],"request_body":...}. `request_body_json` is the
+// The 422 body, exactly as Prefect's validation_exception_handler writes it:
+// {"exception_message":"Invalid request received.","exception_detail":[...],
+// "request_body":...}, each error's keys in pydantic's order (type, loc,
+// msg, input, ctx). `request_body_json` is the
 // body as parsed, the raw text as a JSON string, or "null".
 std::string ValidationErrorBody(const ValidationErrors& errors, std::string_view request_body_json);
 

@@ -13,7 +13,7 @@
 namespace slotd::api {
 
 struct ApiConfig {
-  std::string prefect_version = "3.8.3";  // GET /api/admin/version
+  std::string prefect_version = "3.9.1";  // GET /api/admin/version
   std::string api_version = "0.8.4";      // GET /api/version
   int64_t default_limit = 200;            // filter page size, and its maximum
 };

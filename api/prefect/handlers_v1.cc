@@ -79,13 +79,14 @@ void HandleV1ResetByTag(const HandlerInput& in, ApiResponse* out) {
 }
 
 void HandleV1DeleteById(const HandlerInput& in, ApiResponse* out) {
-  // As in Prefect, any limit can be deleted by id here, tag: prefix or not.
-  RespondDeleted(in.context.engine->DeleteLimit(in.match.id), out);
+  // As in Prefect, any limit can be deleted by id here, tag: prefix or not,
+  // and the leases holding it are revoked.
+  RespondDeleted(in.context.engine->DeleteLimitAndRevokeLeases(in.match.id), out);
 }
 
 void HandleV1DeleteByTag(const HandlerInput& in, ApiResponse* out) {
   const std::string name = TagLimitName(in.match.param);
-  RespondDeleted(in.context.engine->DeleteLimit(std::string_view(name)), out);
+  RespondDeleted(in.context.engine->DeleteLimitAndRevokeLeases(std::string_view(name)), out);
 }
 
 void HandleV1Increment(const HandlerInput& in, ApiResponse* out) {

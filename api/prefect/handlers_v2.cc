@@ -100,7 +100,19 @@ void HandleV2Filter(const HandlerInput& in, ApiResponse* out) {
 void HandleV2Update(const HandlerInput& in, ApiResponse* out) {
   ValidationErrors errors;
   LimitPatch patch;
-  if (!ParseLimitUpdate(in.body, &patch, &errors)) return RespondInvalidRequest(in, errors, out);
+  bool sets_null = false;
+  if (!ParseLimitUpdate(in.body, &patch, &sets_null, &errors)) {
+    return RespondInvalidRequest(in, errors, out);
+  }
+  if (sets_null) {
+    // Prefect's update of no row raises nothing (404); of a row, the null
+    // breaks a NOT NULL constraint (409) and changes nothing.
+    LimitSnapshot limit;
+    const Status read = in.context.engine->ReadLimit(KeyOf(in.match.param), &limit);
+    if (IsMissing(read)) return RespondDetail(out, 404, kNotFound);
+    if (read != Status::kOk) return RespondOtherStatus(read, out);
+    return RespondNameTaken(out);
+  }
   const Status status = in.context.engine->UpdateLimit(KeyOf(in.match.param), patch);
   if (status == Status::kOk) return RespondNoContent(out);
   if (status == Status::kNameTaken) return RespondNameTaken(out);

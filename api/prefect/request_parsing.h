@@ -63,7 +63,9 @@ PageOutcome ParsePage(Body body, int64_t default_limit, Page* out, ValidationErr
 bool ParseLimitCreate(Body body, NewLimit* out, ValidationErrors* errors);
 
 // PATCH /v2/concurrency_limits/{id_or_name} (ConcurrencyLimitV2Update).
-bool ParseLimitUpdate(Body body, LimitPatch* out, ValidationErrors* errors);
+// *sets_null tells whether a field was given as null: Prefect writes that
+// null into a NOT NULL column, so the update fails as a conflict.
+bool ParseLimitUpdate(Body body, LimitPatch* out, bool* sets_null, ValidationErrors* errors);
 
 // POST /v2/concurrency_limits/increment and /increment-with-lease.
 struct SlotsAcquire {

@@ -83,13 +83,14 @@ void CheckCreateIfMissing(const ObjectFields& fields, size_t index, FieldReader*
 }  // namespace
 
 bool ParseLimitCreate(Body body, NewLimit* out, ValidationErrors* errors) {
+  // Fields with a default are not Optional: an explicit null is a type error.
   FieldReader reader(errors);
   ObjectFields fields;
   if (!OpenModelBody(body, kLimitFields, &reader, &fields)) return false;
   const LocNode locs[] = {{&kBodyLoc, kLimitFields[0]}, {&kBodyLoc, kLimitFields[1]},
                           {&kBodyLoc, kLimitFields[2]}, {&kBodyLoc, kLimitFields[3]},
                           {&kBodyLoc, kLimitFields[4]}, {&kBodyLoc, kLimitFields[5]}};
-  if (const element* value = fields.FindNonNull(0)) {
+  if (const element* value = fields.Find(0)) {
     if (auto active = reader.Bool(locs[0], *value)) out->active = *active;
   }
   if (const element* value = RequireModelField(fields, 1, locs[1], *body, &reader)) {
@@ -98,13 +99,13 @@ bool ParseLimitCreate(Body body, NewLimit* out, ValidationErrors* errors) {
   if (const element* value = RequireModelField(fields, 2, locs[2], *body, &reader)) {
     if (auto limit = reader.Int(locs[2], *value, kCount)) out->limit = *limit;
   }
-  if (const element* value = fields.FindNonNull(3)) {
+  if (const element* value = fields.Find(3)) {
     if (auto slots = reader.Int(locs[3], *value, kCount)) out->active_slots = *slots;
   }
-  if (const element* value = fields.FindNonNull(4)) {
+  if (const element* value = fields.Find(4)) {
     if (auto slots = reader.Int(locs[4], *value, kCount)) out->denied_slots = *slots;
   }
-  if (const element* value = fields.FindNonNull(5)) {
+  if (const element* value = fields.Find(5)) {
     if (auto decay = reader.Number(locs[5], *value, kNonNegativeFloat)) {
       out->slot_decay_per_second = *decay;
     }
@@ -113,10 +114,15 @@ bool ParseLimitCreate(Body body, NewLimit* out, ValidationErrors* errors) {
   return reader.ok();
 }
 
-bool ParseLimitUpdate(Body body, LimitPatch* out, ValidationErrors* errors) {
+bool ParseLimitUpdate(Body body, LimitPatch* out, bool* sets_null, ValidationErrors* errors) {
   FieldReader reader(errors);
   ObjectFields fields;
   if (!OpenModelBody(body, kLimitFields, &reader, &fields)) return false;
+  *sets_null = false;
+  for (size_t i = 0; i < std::size(kLimitFields); ++i) {
+    const element* value = fields.Find(i);
+    *sets_null = *sets_null || (value != nullptr && value->is_null());
+  }
   const LocNode locs[] = {{&kBodyLoc, kLimitFields[0]}, {&kBodyLoc, kLimitFields[1]},
                           {&kBodyLoc, kLimitFields[2]}, {&kBodyLoc, kLimitFields[3]},
                           {&kBodyLoc, kLimitFields[4]}, {&kBodyLoc, kLimitFields[5]}};

@@ -34,7 +34,7 @@ TEST_CASE("defaults match a stock Prefect server", "[options]") {
   REQUIRE(parse.outcome == OptionsOutcome::kRun);
   CHECK(parse.options.host == "127.0.0.1");
   CHECK(parse.options.port == 4200);
-  CHECK(parse.options.prefect_version == "3.8.3");
+  CHECK(parse.options.prefect_version == "3.9.1");
   CHECK(parse.options.tag_wait_seconds == 10);
   CHECK(parse.options.max_slot_wait_seconds == 30);
   CHECK(parse.options.lease_sweep_seconds == 1);

@@ -116,12 +116,12 @@ void CheckValidationError(const httplib::Result& res, std::string_view loc,
   REQUIRE(doc.valid());
   auto root = doc.root();
   REQUIRE(root.is_object());
-  CHECK(Keys(root) == std::vector<std::string>{"detail", "exception_message", "exception_detail",
-                                               "request_body"});
+  // Exactly the three keys Prefect 3.9.1's server sends (no "detail").
+  CHECK(Keys(root) ==
+        std::vector<std::string>{"exception_message", "exception_detail", "request_body"});
   simdjson::dom::array errors;
-  REQUIRE(root["detail"].get_array().get(errors) == simdjson::SUCCESS);
+  REQUIRE(root["exception_detail"].get_array().get(errors) == simdjson::SUCCESS);
   CHECK(errors.size() > 0);
-  CHECK(Canonical(root["exception_detail"].value()) == Canonical(errors));
   std::string_view message;
   CHECK(root["exception_message"].get_string().get(message) == simdjson::SUCCESS);
   CHECK(message == "Invalid request received.");
@@ -134,7 +134,7 @@ void CheckValidationError(const httplib::Result& res, std::string_view loc,
     INFO("error: " << Canonical(error));
     REQUIRE(keys.size() >= 4);
     CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 4) ==
-          std::vector<std::string>{"loc", "msg", "type", "input"});
+          std::vector<std::string>{"type", "loc", "msg", "input"});
     for (size_t i = 4; i < keys.size(); ++i) CHECK(keys[i] == "ctx");
     CHECK(error["msg"].is_string());
     CHECK(error["type"].is_string());

@@ -81,15 +81,15 @@ TEST_CASE("numbers beyond int64 or double answer 422 at their field and change n
   };
   check(
       kCreate, R"({"name":"x","limit":1e400})",
-      R"({"loc":["body","limit"],"msg":"Input should be a finite number","type":"finite_number","input":1e400})");
+      R"({"type":"finite_number","loc":["body","limit"],"msg":"Input should be a finite number","input":1e400})");
   const std::string huge = "1" + std::string(400, '0');
   check(
       kCreate, R"({"name":"x","limit":)" + huge + "}",
-      R"({"loc":["body","limit"],"msg":"Input should be less than or equal to 9223372036854775807","type":"less_than_equal","input":)" +
+      R"({"type":"less_than_equal","loc":["body","limit"],"msg":"Input should be less than or equal to 9223372036854775807","input":)" +
           huge);
   check(
       "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":-)" + huge + "}",
-      R"({"loc":["body","concurrency_limit"],"msg":"Input should be greater than or equal to -9223372036854775808","type":"greater_than_equal","input":-)" +
+      R"({"type":"greater_than_equal","loc":["body","concurrency_limit"],"msg":"Input should be greater than or equal to -9223372036854775808","input":-)" +
           huge);
   CHECK(AllLimits(*cli) == before);
   CheckStillServes(*cli);

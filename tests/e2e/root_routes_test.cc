@@ -33,23 +33,24 @@ TEST_CASE("version answers the server API version 0.8.4", "[root]") {
   CHECK(res->body == "\"0.8.4\"");
 }
 
-TEST_CASE("admin version answers Prefect 3.8.3 by default", "[root]") {
+TEST_CASE("admin version answers Prefect 3.9.1 by default, the release the differential tests pin",
+          "[root]") {
   SlotdProcess server;
   auto cli = server.client();
   auto res = cli->Get("/api/admin/version");
   RequireAnswer(res);
   CHECK(res->status == 200);
   CHECK(res->get_header_value("Content-Type") == "application/json");
-  CHECK(res->body == "\"3.8.3\"");
+  CHECK(res->body == "\"3.9.1\"");
 }
 
 TEST_CASE("admin version answers the release given with --prefect-version", "[root]") {
-  SlotdProcess server(WithArgs({"--prefect-version", "3.9.1"}));
+  SlotdProcess server(WithArgs({"--prefect-version", "3.10.0"}));
   auto cli = server.client();
   auto res = cli->Get("/api/admin/version");
   RequireAnswer(res);
   CHECK(res->status == 200);
-  CHECK(res->body == "\"3.9.1\"");
+  CHECK(res->body == "\"3.10.0\"");
 }
 
 TEST_CASE("hello answers a waving hand in UTF-8", "[root]") {

@@ -344,7 +344,11 @@ TEST_CASE("v1 delete by tag answers 200 null and then 404", "[v1][delete]") {
   CheckDetail(cli->Delete("/api/concurrency_limits/tag/x"), 404, "Concurrency limit not found");
 }
 
-TEST_CASE("deleting a tag limit drops it from the leases holding it", "[v1][delete]") {
+TEST_CASE("deleting a tag limit revokes the leases holding it and frees their other limits",
+          "[v1][delete]") {
+  // Prefect 3.9.1 revokes the leases (a holder's renew then gets 410); it
+  // leaves their slots on other limits counted, where slotd gives them back
+  // (API.md's Deviation).
   SlotdProcess server;
   auto cli = server.client();
   CreateTagLimit(*cli, "x", 1);
@@ -352,7 +356,8 @@ TEST_CASE("deleting a tag limit drops it from the leases holding it", "[v1][dele
   std::string a = NewUuid();
   RequireStatus(V1Increment(*cli, R"(["x","y"])", a), 200);
   RequireStatus(cli->Delete("/api/concurrency_limits/tag/x"), 200);
-  CHECK(TagHolders(*cli, "y") == std::vector<std::string>{a});
+  CHECK(TagHolders(*cli, "y").empty());
+  CHECK(ActiveSlots(*cli, "tag:y") == 0);
 
   CreateTagLimit(*cli, "x", 1);
   CHECK(TagHolders(*cli, "x").empty());

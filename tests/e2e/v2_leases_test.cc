@@ -103,7 +103,7 @@ TEST_CASE("increment-with-lease takes a lease_duration from 60 to 86400 seconds"
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 10);
-  for (const char* duration : {"59", "59.9", "86400.5", "86401", "0", "-60", "\"300\""}) {
+  for (const char* duration : {"59", "59.9", "86400.5", "86401", "0", "-60", "\"long\""}) {
     std::string body =
         std::string(R"({"slots":1,"names":["a"],"lease_duration":)") + duration + "}";
     INFO(body);
@@ -226,8 +226,8 @@ TEST_CASE("renew validates lease_duration", "[v2][leases][renew]") {
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 2);
   std::string lease = Acquire(*cli, R"({"slots":1,"names":["a"]})");
-  for (const char* body :
-       {R"({"lease_duration":59})", R"({"lease_duration":86401})", R"({"lease_duration":"120"})"}) {
+  for (const char* body : {R"({"lease_duration":59})", R"({"lease_duration":86401})",
+                           R"({"lease_duration":"two minutes"})"}) {
     INFO(body);
     CheckValidationError(PostJson(*cli, Renew(lease), body), R"(["body","lease_duration"])", body);
   }

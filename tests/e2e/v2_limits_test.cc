@@ -245,7 +245,7 @@ TEST_CASE("v2 PATCH validates its fields like create", "[v2][patch]") {
            {R"({"name":"x>y"})", R"(["body","name"])"},
            {R"({"active_slots":-2})", R"(["body","active_slots"])"},
            {R"({"slot_decay_per_second":-1})", R"(["body","slot_decay_per_second"])"},
-           {R"({"limit":"4"})", R"(["body","limit"])"},
+           {R"({"limit":"four"})", R"(["body","limit"])"},
            {R"({"id":"x"})", R"(["body","id"])"}}) {
     INFO("body " << body);
     CheckValidationError(PatchJson(*cli, "/api/v2/concurrency_limits/p", body), loc, body);

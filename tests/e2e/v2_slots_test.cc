@@ -186,7 +186,7 @@ TEST_CASE("v2 increment and decrement validate their body", "[v2][slots]") {
   }
   const std::string bad_mode = Slots(1, R"(["a"])", R"(,"mode":"bogus")");
   CheckValidationError(PostJson(*cli, kIncrement, bad_mode), R"(["body","mode"])", bad_mode);
-  for (const char* occupancy : {"0", "-1", "\"5\""}) {
+  for (const char* occupancy : {"0", "-1", "\"five\""}) {
     std::string body = Slots(1, R"(["a"])", std::string(R"(,"occupancy_seconds":)") + occupancy);
     INFO(body);
     CheckValidationError(PostJson(*cli, kDecrement, body), R"(["body","occupancy_seconds"])", body);

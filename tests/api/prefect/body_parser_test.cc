@@ -60,12 +60,9 @@ TEST_CASE("a malformed body answers 422 json_invalid with the raw text", "[json_
   ApiResponse out;
   REQUIRE_FALSE(parser.Parse(R"({"a" 1})", &body, &out));
   CHECK(out.status == 422);
-  CHECK(out.body ==
-        R"({"detail":[{"loc":["body",5],"msg":"JSON decode error","type":"json_invalid",)"
-        R"("input":{},"ctx":{"error":"Expecting ':' delimiter"}}],)"
-        R"("exception_message":"Invalid request received.",)"
-        R"("exception_detail":[{"loc":["body",5],"msg":"JSON decode error","type":"json_invalid",)"
-        R"("input":{},"ctx":{"error":"Expecting ':' delimiter"}}],"request_body":"{\"a\" 1}"})");
+  CHECK(
+      out.body ==
+      R"({"exception_message":"Invalid request received.","exception_detail":[{"type":"json_invalid","loc":["body",5],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting ':' delimiter"}}],"request_body":"{\"a\" 1}"})");
 }
 
 TEST_CASE("a huge integer answers 422 at its field, never a crash", "[json_body]") {
@@ -74,8 +71,10 @@ TEST_CASE("a huge integer answers 422 at its field, never a crash", "[json_body]
   ApiResponse out;
   REQUIRE_FALSE(parser.Parse(R"({"slots":99999999999999999999999})", &body, &out));
   CHECK(out.status == 422);
-  CHECK(out.body.find(R"("loc":["body","slots"],"msg":"Input should be less than or equal to )"
-                      R"(9223372036854775807","type":"less_than_equal")") != std::string::npos);
+  CHECK(
+      out.body.find(
+          R"("type":"less_than_equal","loc":["body","slots"],"msg":"Input should be less than or equal to 9223372036854775807")") !=
+      std::string::npos);
 }
 
 TEST_CASE("a body that is not UTF-8 answers 400 as FastAPI does", "[json_body]") {

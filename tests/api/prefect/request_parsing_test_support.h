@@ -52,7 +52,7 @@ inline std::string LocText(const ValidationError& error) {
 inline std::string DetailJson(const ValidationErrors& errors) {
   const std::string body = ValidationErrorBody(errors, "null");
   const size_t start = body.find('[');
-  const size_t end = body.find(",\"exception_message\"");
+  const size_t end = body.rfind(",\"request_body\"");
   return body.substr(start, end - start);
 }
 

@@ -1,0 +1,122 @@
+"""Fixtures: one real Prefect server and one slotd for the whole session.
+
+The Prefect server is the pinned `prefect` package's own app (uvicorn on
+prefect.server.api.server:create_app) with SQLite in a temporary folder, the
+in-memory lease storage (Prefect's default) and only the web server: no UI,
+no background services (no scheduler, no lease repossessor), no block
+registration, no telemetry. slotd is the binary in $SLOTD_BINARY (default
+build/slotd), on a free port (--port 0; it prints the port it took).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytest.register_assert_rewrite("harness")
+
+from harness import Server  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 120
+# Both servers drop a connection idle for 5 s; a client that reused one just
+# then would read a reset. Idle connections are given up well before.
+KEEPALIVE = httpx.Limits(keepalive_expiry=1.0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _clean_environment() -> dict[str, str]:
+    """The environment without any PREFECT_ setting of the caller's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PREFECT")}
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not healthy after {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    home = Path(tempfile.mkdtemp(prefix="slotd-prefect-"))
+    port = _free_port()
+    env = _clean_environment() | {
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.memory",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+        "PREFECT__SERVER_WEBSERVER_ONLY": "1",  # no background services
+        "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
+    }
+    log = home / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=home,
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(url, process, log)
+        with httpx.Client(timeout=30, limits=KEEPALIVE) as client:
+            yield Server("prefect", url, client)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def slotd_server():
+    binary = os.environ.get("SLOTD_BINARY", str(REPO / "build" / "slotd"))
+    if not os.access(binary, os.X_OK):
+        pytest.exit(f"no slotd binary at {binary} (build it, or set SLOTD_BINARY)", returncode=2)
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--quiet"], env=_clean_environment(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    line = process.stdout.readline().strip()  # "slotd listening on http://HOST:PORT/api"
+    prefix = "slotd listening on "
+    if not line.startswith(prefix):
+        _stop(process)
+        raise RuntimeError(f"slotd did not start: {line!r} {process.stderr.read()}")
+    try:
+        with httpx.Client(timeout=30, limits=KEEPALIVE) as client:
+            yield Server("slotd", line[len(prefix):], client)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def servers(prefect_server, slotd_server):
+    return prefect_server, slotd_server
