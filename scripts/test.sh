@@ -2,9 +2,10 @@
 # Installs missing packages, checks every C++ file against .clang-format,
 # then builds and runs the whole test suite three times: Release (build/),
 # ThreadSanitizer (build-tsan/) and AddressSanitizer with UBSan (build-asan/).
-# Between the first two it builds the whole tree with clang's thread-safety
-# analysis (build-clang/) and runs the engine's tests there; at the end it
-# runs each libFuzzer target for a bounded time (build-fuzz/). A failed suite
+# After the Release suite it runs the differential tests against the real
+# Prefect server (tests/prefect, in .venv/), then builds the whole tree with
+# clang's thread-safety analysis (build-clang/) and runs the engine's tests
+# there; at the end it runs each libFuzzer target for a bounded time (build-fuzz/). A failed suite
 # build stops at once; failed checks and tests are reported at the end.
 # Exits non-zero if anything failed.
 set -euo pipefail
@@ -52,6 +53,13 @@ run_suite() {
 }
 
 run_suite release build -- -DCMAKE_BUILD_TYPE=Release
+
+# The differential tests: the Release slotd against the real Prefect server
+# of the pinned release, in .venv/ (built here on the first run).
+echo "==> [prefect] slotd against the real Prefect server (tests/prefect)"
+if ! SLOTD_BINARY=build/slotd tests/prefect/run.sh; then
+  failed+=(prefect)
+fi
 
 # clang's check of the locking annotations over every target
 # (SLOTD_THREAD_SAFETY: -Wthread-safety -Werror, so any warning fails the
