@@ -44,8 +44,7 @@ std::string CtxObject(std::string_view key, std::string_view value_json) {
   std::string ctx;
   JsonWriter writer(&ctx);
   writer.BeginObject();
-  writer.Key(key);
-  writer.Raw(value_json);
+  writer.Key(key).Raw(value_json);
   writer.EndObject();
   return ctx;
 }
@@ -63,10 +62,8 @@ ValidationError Make(const LocNode& loc, std::string msg, std::string_view type,
 
 void WriteError(JsonWriter& writer, const ValidationError& error) {
   writer.BeginObject();
-  writer.Key("type");
-  writer.String(error.type);
-  writer.Key("loc");
-  writer.BeginArray();
+  writer.Key("type").String(error.type);
+  writer.Key("loc").BeginArray();
   for (const LocPart& part : error.loc) {
     if (const auto* name = std::get_if<std::string_view>(&part)) {
       writer.String(*name);
@@ -75,13 +72,10 @@ void WriteError(JsonWriter& writer, const ValidationError& error) {
     }
   }
   writer.EndArray();
-  writer.Key("msg");
-  writer.String(error.msg);
-  writer.Key("input");
-  writer.Raw(error.input);
+  writer.Key("msg").String(error.msg);
+  writer.Key("input").Raw(error.input);
   if (!error.ctx.empty()) {
-    writer.Key("ctx");
-    writer.Raw(error.ctx);
+    writer.Key("ctx").Raw(error.ctx);
   }
   writer.EndObject();
 }
@@ -164,12 +158,9 @@ std::string ValidationErrorBody(const ValidationErrors& errors,
   body.reserve(list.size() + request_body_json.size() + 96);
   JsonWriter writer(&body);
   writer.BeginObject();
-  writer.Key("exception_message");
-  writer.String("Invalid request received.");
-  writer.Key("exception_detail");
-  writer.Raw(list);
-  writer.Key("request_body");
-  writer.Raw(request_body_json);
+  writer.Key("exception_message").String("Invalid request received.");
+  writer.Key("exception_detail").Raw(list);
+  writer.Key("request_body").Raw(request_body_json);
   writer.EndObject();
   return body;
 }

@@ -122,7 +122,7 @@ void AppendTimestamp(std::string* out, TimePoint when) {
   out->append(text, sizeof text - 1);
 }
 
-void JsonWriter::Key(std::string_view plain_key) {
+JsonWriter& JsonWriter::Key(std::string_view plain_key) {
   // Comma, quotes and colon go out in one append with the key (keys are
   // short field names; a listing writes nine per limit).
   char text[64];
@@ -142,6 +142,7 @@ void JsonWriter::Key(std::string_view plain_key) {
     out_->append(text, n);
   }
   need_comma_ = false;
+  return *this;
 }
 
 void JsonWriter::EscapedKey(std::string_view key) {

@@ -23,7 +23,8 @@ void AppendJsonString(std::string* out, std::string_view text);
 void AppendTimestamp(std::string* out, TimePoint when);
 
 // Writes values in order, inserting the commas. The caller pairs every
-// Begin with its End and puts a Key before each value inside an object.
+// Begin with its End and puts a Key before each value inside an object;
+// a key and its value read as one field: writer.Key("limit").Int(limit).
 class JsonWriter {
  public:
   explicit JsonWriter(std::string* out) : out_(out) {}
@@ -34,7 +35,7 @@ class JsonWriter {
   void EndArray() { Close(']'); }
 
   // An object key that needs no escaping (every field name of the API).
-  void Key(std::string_view plain_key);
+  JsonWriter& Key(std::string_view plain_key);
   // An object key from user input.
   void EscapedKey(std::string_view key);
 

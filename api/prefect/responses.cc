@@ -14,23 +14,17 @@ std::string_view BareTag(std::string_view name) {
 }
 
 void WriteIdAndTimes(JsonWriter& writer, const LimitSnapshot& limit) {
-  writer.Key("id");
-  writer.Uuid(limit.id);
-  writer.Key("created");
-  writer.Timestamp(limit.created);
-  writer.Key("updated");
-  writer.Timestamp(limit.updated);
+  writer.Key("id").Uuid(limit.id);
+  writer.Key("created").Timestamp(limit.created);
+  writer.Key("updated").Timestamp(limit.updated);
 }
 
 void WriteConcurrencyLimit(JsonWriter& writer, const LimitSnapshot& limit) {
   writer.BeginObject();
   WriteIdAndTimes(writer, limit);
-  writer.Key("tag");
-  writer.String(BareTag(limit.name));
-  writer.Key("concurrency_limit");
-  writer.Int(limit.limit);
-  writer.Key("active_slots");
-  writer.BeginArray();
+  writer.Key("tag").String(BareTag(limit.name));
+  writer.Key("concurrency_limit").Int(limit.limit);
+  writer.Key("active_slots").BeginArray();
   for (const Uuid& holder : limit.task_run_holders) writer.Uuid(holder);
   writer.EndArray();
   writer.EndObject();
@@ -40,21 +34,16 @@ void WriteConcurrencyLimit(JsonWriter& writer, const LimitSnapshot& limit) {
 // differ after it: the create response has denied_slots next).
 void WriteLimitHead(JsonWriter& writer, const LimitSnapshot& limit) {
   WriteIdAndTimes(writer, limit);
-  writer.Key("active");
-  writer.Bool(limit.active);
-  writer.Key("name");
-  writer.String(limit.name);
-  writer.Key("limit");
-  writer.Int(limit.limit);
-  writer.Key("active_slots");
-  writer.Int(limit.active_slots);
+  writer.Key("active").Bool(limit.active);
+  writer.Key("name").String(limit.name);
+  writer.Key("limit").Int(limit.limit);
+  writer.Key("active_slots").Int(limit.active_slots);
 }
 
 void WriteGlobalLimit(JsonWriter& writer, const LimitSnapshot& limit) {
   writer.BeginObject();
   WriteLimitHead(writer, limit);
-  writer.Key("slot_decay_per_second");
-  writer.Double(limit.slot_decay_per_second);
+  writer.Key("slot_decay_per_second").Double(limit.slot_decay_per_second);
   writer.EndObject();
 }
 
@@ -62,12 +51,9 @@ void WriteMinimalList(JsonWriter& writer, std::span<const LimitRef> limits) {
   writer.BeginArray();
   for (const LimitRef& limit : limits) {
     writer.BeginObject();
-    writer.Key("id");
-    writer.Uuid(limit.id);
-    writer.Key("name");
-    writer.String(limit.name);
-    writer.Key("limit");
-    writer.Int(limit.limit);
+    writer.Key("id").Uuid(limit.id);
+    writer.Key("name").String(limit.name);
+    writer.Key("limit").Int(limit.limit);
     writer.EndObject();
   }
   writer.EndArray();
@@ -100,8 +86,7 @@ void RespondDetail(ApiResponse* out, int status, std::string_view message) {
   out->body.clear();
   JsonWriter writer(&out->body);
   writer.BeginObject();
-  writer.Key("detail");
-  writer.String(message);
+  writer.Key("detail").String(message);
   writer.EndObject();
 }
 
@@ -135,12 +120,9 @@ std::string LimitV2Json(const LimitSnapshot& limit) {
   JsonWriter writer(&body);
   writer.BeginObject();
   WriteLimitHead(writer, limit);
-  writer.Key("denied_slots");
-  writer.Int(limit.denied_slots);
-  writer.Key("slot_decay_per_second");
-  writer.Double(limit.slot_decay_per_second);
-  writer.Key("avg_slot_occupancy_seconds");
-  writer.Double(limit.avg_slot_occupancy_seconds);
+  writer.Key("denied_slots").Int(limit.denied_slots);
+  writer.Key("slot_decay_per_second").Double(limit.slot_decay_per_second);
+  writer.Key("avg_slot_occupancy_seconds").Double(limit.avg_slot_occupancy_seconds);
   writer.EndObject();
   return body;
 }
@@ -166,8 +148,7 @@ std::string LeaseResponseJson(const Uuid& lease_id, std::span<const LimitRef> li
   body.reserve(64 + kMinimalJsonSize * limits.size());
   JsonWriter writer(&body);
   writer.BeginObject();
-  writer.Key("lease_id");
-  writer.Uuid(lease_id);
+  writer.Key("lease_id").Uuid(lease_id);
   writer.Key("limits");
   WriteMinimalList(writer, limits);
   writer.EndObject();

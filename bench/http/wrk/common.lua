@@ -63,6 +63,21 @@ function common.granted_lease(status, body)
   return body:match('"lease_id"%s*:%s*"([%x%-]+)"')
 end
 
+-- A response() for scenarios that queue the leases they are granted: tallies
+-- the status, hands a granted lease id to on_granted(id), and counts each
+-- status named in `counted` ({[status] = "counter"}).
+function common.lease_response(on_granted, counted)
+  return function(status, headers, body)
+    common.tally(status)
+    local id = common.granted_lease(status, body)
+    if id then
+      on_granted(id)
+    elseif counted[status] then
+      common.count(counted[status])
+    end
+  end
+end
+
 common.json = { ["Content-Type"] = "application/json" }
 common.v2 = "/api/v2/concurrency_limits"
 

@@ -34,14 +34,8 @@ function request()
   return increment
 end
 
-function response(status, headers, body)
-  common.tally(status)
-  local id = common.granted_lease(status, body)
-  if id then
-    owed_tail = owed_tail + 1
-    owed[owed_tail] = id
-    common.count("granted")
-  elseif status == 423 then
-    common.count("locked")
-  end
-end
+response = common.lease_response(function(id)
+  owed_tail = owed_tail + 1
+  owed[owed_tail] = id
+  common.count("granted")
+end, { [423] = "locked" })

@@ -55,13 +55,7 @@ function request()
   return increment
 end
 
-function response(status, headers, body)
-  common.tally(status)
-  local id = common.granted_lease(status, body)
-  if id then
-    fresh_tail = fresh_tail + 1
-    fresh[fresh_tail] = id
-  elseif status == 410 then
-    common.count("renew_overtaken")
-  end
-end
+response = common.lease_response(function(id)
+  fresh_tail = fresh_tail + 1
+  fresh[fresh_tail] = id
+end, { [410] = "renew_overtaken" })
