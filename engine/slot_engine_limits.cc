@@ -99,32 +99,38 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
   }
 }
 
-Status SlotEngine::DeleteLimit(const LimitKey& key) {
-  return WithLimit(*impl_, key, [&](LimitState& limit) {
-    for (const auto& entry : limit.leases())
-      impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
-    impl_->catalog.Remove(limit);
-    LimitShard::Map& limits = impl_->LimitsLocked(limit.name());
+namespace {
+
+// Deletes the limit `key` names and drops it from every lease holding it;
+// with `holders`, appends those leases' ids, read under the same lock.
+Status DeleteAndDropFromLeases(SlotEngine::Impl& impl, const LimitKey& key,
+                               std::vector<Uuid>* holders) {
+  return WithLimit(impl, key, [&](LimitState& limit) {
+    for (const auto& entry : limit.leases()) {
+      impl.leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
+      if (holders) holders->push_back(entry.first);
+    }
+    impl.catalog.Remove(limit);
+    LimitShard::Map& limits = impl.LimitsLocked(limit.name());
     limits.erase(limits.find(limit.name()));  // frees `limit`
     return Status::kOk;
   });
 }
 
+}  // namespace
+
+Status SlotEngine::DeleteLimit(const LimitKey& key) {
+  return DeleteAndDropFromLeases(*impl_, key, nullptr);
+}
+
 Status SlotEngine::DeleteLimitAndRevokeLeases(const LimitKey& key) {
-  std::vector<Uuid> holding;
-  Uuid id{};
-  const Status status = WithLimit(*impl_, key, [&](LimitState& limit) {
-    id = limit.id();
-    for (const auto& entry : limit.leases()) holding.push_back(entry.first);
-    return Status::kOk;
-  });
-  if (status != Status::kOk) return status;
-  const Status deleted = DeleteLimit(id);
-  // Released after the limit's lock is dropped (ReleaseLease locks the
-  // lease's other limits in shard order); a lease its holder released in
-  // between is simply not found.
-  for (const Uuid& lease : holding) (void)ReleaseLease(lease);
-  return deleted;
+  std::vector<Uuid> holders;
+  const Status status = DeleteAndDropFromLeases(*impl_, key, &holders);
+  // Released once the limit's shard is unlocked (ReleaseLease locks each
+  // lease's other limits in shard order). A lease its holder released in
+  // between is not found, which is as good.
+  for (const Uuid& lease : holders) (void)ReleaseLease(lease);
+  return status;
 }
 
 }  // namespace slotd

@@ -3,6 +3,7 @@
 // must come back exactly once: a long-held "anchor" lease keeps a known number
 // of slots on each limit, so a slot freed twice shows as fewer than that.
 #include <atomic>
+#include <thread>
 #include <vector>
 
 #include "tests/engine/concurrency_test_support.h"
@@ -138,6 +139,52 @@ TEST_CASE("deleting a limit while its leases are renewed and released loses no s
   CHECK(t.Active("kept") == kAnchorSlots);
   CHECK(t.Active("doomed") == kAnchorSlots);
   CHECK(t.engine().LeaseCount() == 2);
+  CHECK(t.engine().ReleaseLease(anchor) == Status::kOk);
+  CHECK(t.Active("kept") == 0);
+}
+
+TEST_CASE("a v1 delete racing renewals and releases revokes each lease once and frees the rest",
+          "[faults][concurrency]") {
+  TestEngine t(FewShards());
+  t.Create("tag:doomed", kLeases);
+  t.Create("kept", kLeases + kAnchorSlots);
+  const Uuid anchor = t.AcquireLease({"kept"}, kAnchorSlots, 1e6);
+  const std::vector<Uuid> leases = TakeLeases(t, {"tag:doomed", "kept"});
+  std::atomic<int64_t> released{0};
+  Violations violations;
+  Sampler sampler(t.engine(), {"kept"}, violations);
+
+  // Thread 0 deletes the tag limit mid-way, revoking whatever leases still
+  // hold it; the others renew and release every lease. Each lease ends
+  // exactly once, by its release or by the revocation, never both.
+  RunThreads(kThreads, [&](int index) {
+    if (index == 0) {
+      for (int spin = 0; released.load() < kLeases / 4 && spin < 1000000; ++spin) {
+        std::this_thread::yield();
+      }
+      violations.Expect("DeleteLimitAndRevokeLeases",
+                        t.engine().DeleteLimitAndRevokeLeases(std::string_view("tag:doomed")));
+      return;
+    }
+    for (size_t i = index; i < leases.size(); i += kThreads - 1) {
+      violations.Expect("RenewLease",
+                        t.engine().RenewLease(leases[i], SecondsToMicros(kLeaseSeconds)),
+                        {Status::kOk, Status::kLeaseNotFound});
+      const Status status = t.engine().ReleaseLease(leases[i]);
+      if (status == Status::kOk) ++released;
+      violations.Expect("ReleaseLease", status, {Status::kOk, Status::kLeaseNotFound});
+    }
+  });
+  sampler.Stop();
+
+  CHECK_NO_VIOLATIONS(violations);
+  CHECK(released.load() <= kLeases);
+  // Revoked or released, every lease is gone and its slot on "kept" is back.
+  CHECK(t.engine().LeaseCount() == 1);
+  CHECK(t.Active("kept") == kAnchorSlots);
+  for (const Uuid& lease : leases) {
+    CHECK(t.engine().RenewLease(lease, SecondsToMicros(kLeaseSeconds)) == Status::kLeaseNotFound);
+  }
   CHECK(t.engine().ReleaseLease(anchor) == Status::kOk);
   CHECK(t.Active("kept") == 0);
 }
