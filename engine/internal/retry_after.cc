@@ -24,7 +24,11 @@ double MeanRetryAfter(std::span<const RetryAfterInput> limits, int64_t slots) {
     if (BlockingSlots(limit, slots) > BlockingSlots(*blocking, slots)) blocking = &limit;
   }
   double backlog = BlockingSlots(*blocking, slots);
-  if (blocking->slot_decay_per_second > 0) return backlog / blocking->slot_decay_per_second;
+  if (blocking->slot_decay_per_second > 0) {
+    // A decay rate near zero (1e-310) would make the wait infinite, and the
+    // jitter of an infinite mean nan: Python's asyncio.sleep(nan) never returns.
+    return std::min(backlog / blocking->slot_decay_per_second, kMaxRetryAfterSeconds);
+  }
   double max_wait = blocking->max_wait_seconds;
   double per_slot = std::min(blocking->avg_slot_occupancy_seconds, max_wait);
   return std::min(per_slot * backlog, max_wait);
@@ -37,13 +41,14 @@ double RetryAfterLowerClampMultiple() {
 
 double JitteredRetryAfter(double mean, RandomSource& random) {
   if (!(mean > 0)) return 0;
-  double lower = mean * RetryAfterLowerClampMultiple();
-  double upper = mean * kUpperClampMultiple;
-  auto cdf = [mean](double x) { return 1.0 - std::exp(-x / mean); };
-  double u = std::clamp(random.Uniform01(), 0.0, 1.0);
-  double p = cdf(lower) + u * (cdf(upper) - cdf(lower));
-  double draw = -std::log(std::max(1.0 - p, 1e-10)) * mean;
-  return std::clamp(draw, lower, upper);
+  // Drawn in units of the mean, so no bound divides by it.
+  const double lower = RetryAfterLowerClampMultiple();
+  const double upper = kUpperClampMultiple;
+  auto cdf = [](double x) { return 1.0 - std::exp(-x); };
+  const double u = std::clamp(random.Uniform01(), 0.0, 1.0);
+  const double p = cdf(lower) + u * (cdf(upper) - cdf(lower));
+  const double draw = -std::log(std::max(1.0 - p, 1e-10));
+  return mean * std::clamp(draw, lower, upper);
 }
 
 }  // namespace slotd

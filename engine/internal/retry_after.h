@@ -19,6 +19,10 @@ struct RetryAfterInput {
   double max_wait_seconds = 30;
 };
 
+// The longest mean wait answered (about 31.7 years): what a decay rate so
+// small that the wait would overflow to infinity gets instead.
+inline constexpr double kMaxRetryAfterSeconds = 1e9;
+
 // The mean wait: picks the blocking limit (largest slots + denied if it
 // decays, else (slots + denied) / limit) and converts its backlog to seconds.
 double MeanRetryAfter(std::span<const RetryAfterInput> limits, int64_t slots);

@@ -100,5 +100,21 @@ TEST_CASE("Retry-After stays near the maximum wait with a huge denied_slots", "[
   }
 }
 
+TEST_CASE("Retry-After stays a finite number of seconds for a decay rate near zero", "[numbers]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/",
+                         R"({"name":"glacial","limit":1,"slot_decay_per_second":1e-310})"),
+                201);
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/increment",
+                         R"({"slots":1,"names":["glacial"],"mode":"rate_limit"})"),
+                200);
+  auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment",
+                      R"({"slots":1,"names":["glacial"],"mode":"rate_limit"})");
+  CheckDetail(res, 423, "Locked");
+  // backlog / 1e-310 overflows; the wait is capped at 1e9 s, then jittered.
+  CheckRetryAfterAround(res, 1e9, 1e9);
+}
+
 }  // namespace
 }  // namespace slotd::e2e

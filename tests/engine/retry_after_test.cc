@@ -9,6 +9,10 @@
 // inverse CDF of the exponential truncated to the two bounds, as Prefect's
 // clamped_poisson_interval does; u = 0 gives the lower bound and u -> 1 the
 // upper one.
+#include "engine/internal/retry_after.h"
+
+#include <cmath>
+
 #include "tests/engine/engine_test_support.h"
 
 namespace slotd::test {
@@ -68,6 +72,23 @@ TEST_CASE("a decaying blocking limit weighs slots + denied undivided and waits b
   t.Create("plain", 1, 0, true, 0, /*denied_slots=*/1);     // (1 + 1) / 1 = 2
   // mean = 4 / 0.5 = 8
   CHECK(RefusedRetryAfter(t, {"plain", "decays"}) == Approx(8.0 * LowerClampMultiple()));
+}
+
+TEST_CASE("a decay rate too small for a finite wait answers the longest wait, finite",
+          "[retry_after]") {
+  TestEngine low(LowerBoundDraw());
+  low.Create("glacial", 1, 1e-310, true, /*active_slots=*/1);  // 1 / 1e-310 overflows
+  const double lowest = RefusedRetryAfter(low, {"glacial"});
+  CHECK(std::isfinite(lowest));
+  CHECK(lowest == Approx(kMaxRetryAfterSeconds * LowerClampMultiple()));
+
+  TestOptions high_draw;
+  high_draw.uniform = AlmostOne();
+  TestEngine high(high_draw);
+  high.Create("glacial", 1, 1e-310, true, /*active_slots=*/1);
+  const double highest = RefusedRetryAfter(high, {"glacial"});
+  CHECK(std::isfinite(highest));
+  CHECK(highest == Approx(kMaxRetryAfterSeconds * 1.3).epsilon(1e-9));
 }
 
 TEST_CASE("a plain limit with a larger ratio blocks ahead of a decaying limit", "[retry_after]") {
