@@ -82,8 +82,9 @@ struct LimitSnapshot {
   int64_t denied_slots = 0;  // after decay, rounded up (never below 0)
   double slot_decay_per_second = 0;
   double avg_slot_occupancy_seconds = 2.0;
-  // Ids of task_run holders of unexpired leases on this limit, sorted and
-  // unique. Filled only by the calls that say so (the v1 views).
+  // Ids of task_run holders of unexpired leases on this limit, each once, in
+  // the order of their first lease on it (Prefect's order). Filled only by the
+  // calls that say so (the v1 views).
   std::vector<Uuid> task_run_holders;
 };
 
@@ -302,7 +303,8 @@ class SlotEngine {
 
   // Takes the limit out of every lease holding it (a lease left holding
   // nothing is revoked; one that holds other limits keeps them), then gives one slot to a
-  // new kV1LeaseDuration lease per distinct override id (holder task_run), so
+  // new kV1LeaseDuration lease per distinct override id (holder task_run; in
+  // the order given, which a v1 read lists them in), so
   // active_slots becomes exactly the number of distinct ids. kNotFound;
   // kTooManyLeases (nothing changed) if the new leases would not fit.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);

@@ -1,5 +1,6 @@
 // Leases: creation, release, renewal, expiry and the background sweeper.
 #include <algorithm>
+#include <tuple>
 
 #include "engine/internal/engine_impl.h"
 
@@ -13,7 +14,7 @@ void SlotEngine::Impl::AddLease(const Uuid& id, std::span<LimitState* const> hel
   lease.limit_ids.reserve(held.size());
   for (LimitState* limit : held) {
     lease.limit_ids.push_back(limit->id());
-    limit->leases().emplace(lease.id, holder);
+    limit->AddLease(lease.id, holder);
   }
   lease.slots = slots;
   lease.holder = holder;
@@ -61,22 +62,34 @@ void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint r
 bool SlotEngine::Impl::HeldByTaskRun(const LimitState& limit, const Uuid& task_run,
                                      TimePoint now) const {
   const Holder wanted{HolderType::kTaskRun, task_run};
-  for (const auto& [lease_id, holder] : limit.leases()) {
-    if (holder == wanted && leases.IsLive(lease_id, now)) return true;
+  for (const auto& [lease_id, held] : limit.leases()) {
+    if (held.holder == wanted && leases.IsLive(lease_id, now)) return true;
   }
   return false;
 }
 
 void SlotEngine::Impl::TaskRunHolders(const LimitState& limit, TimePoint now,
                                       std::vector<Uuid>* out) const {
-  out->clear();
-  for (const auto& [lease_id, holder] : limit.leases()) {
+  // (sequence, task run) of each live task-run lease; a run holding the
+  // limit twice is listed once, where its first lease puts it. Sorted here,
+  // on the rare read that lists holders, so taking a slot orders nothing.
+  std::vector<std::pair<uint64_t, Uuid>> held;
+  for (const auto& [lease_id, entry] : limit.leases()) {
+    const std::optional<Holder>& holder = entry.holder;
     if (holder && holder->type == HolderType::kTaskRun && leases.IsLive(lease_id, now)) {
-      out->push_back(holder->id);
+      held.emplace_back(entry.sequence, holder->id);
     }
   }
-  std::sort(out->begin(), out->end());
-  out->erase(std::unique(out->begin(), out->end()), out->end());
+  std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second, a.first) < std::tie(b.second, b.first);
+  });
+  held.erase(std::unique(held.begin(), held.end(),
+                         [](const auto& a, const auto& b) { return a.second == b.second; }),
+             held.end());
+  std::sort(held.begin(), held.end());
+  out->clear();
+  out->reserve(held.size());
+  for (const auto& [sequence, run] : held) out->push_back(run);
 }
 
 Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {

@@ -1,5 +1,6 @@
 // The v1 tag-limit view: a tag T is the limit named "tag:T".
 #include <algorithm>
+#include <unordered_set>
 
 #include "engine/internal/engine_impl.h"
 
@@ -110,8 +111,8 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
     for (size_t i = 0; i < scratch.found.size(); ++i) {
       LimitState* limit = scratch.found[i];
       limit->FillRef(&(*out)[i]);
-      for (const auto& [lease_id, holder] : limit->leases()) {
-        if (holder == wanted) lease_ids.push_back(lease_id);
+      for (const auto& [lease_id, held] : limit->leases()) {
+        if (held.holder == wanted) lease_ids.push_back(lease_id);
       }
     }
   }
@@ -128,9 +129,14 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
 
 Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override) {
   const std::string name = TagLimitName(tag);
-  std::vector<Uuid> holders(slot_override.begin(), slot_override.end());
-  std::sort(holders.begin(), holders.end());
-  holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+  // The distinct ids in the order given: the leases are taken in that order,
+  // and a v1 read lists holders in lease order, as Prefect does.
+  std::vector<Uuid> holders;
+  holders.reserve(slot_override.size());
+  std::unordered_set<Uuid, UuidHash> seen;
+  for (const Uuid& run : slot_override) {
+    if (seen.insert(run).second) holders.push_back(run);
+  }
   return WithLimit(*impl_, std::string_view(name), [&](LimitState& limit) {
     // Reserved before the old leases go, so a refusal changes nothing.
     if (!impl_->leases.TryReserve(holders.size())) return Status::kTooManyLeases;

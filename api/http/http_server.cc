@@ -69,6 +69,7 @@ void WriteAnswer(ApiResponse& answer, const httplib::Request& req, httplib::Resp
   }
   if (!answer.retry_after.empty()) res.set_header("Retry-After", answer.retry_after);
   if (!answer.allow.empty()) res.set_header("Allow", std::string(answer.allow));
+  if (!answer.location.empty()) res.set_header("Location", answer.location);
   // httplib decides compression and byte ranges from the request as it
   // writes the answer. The request object is not const (httplib owns one per
   // request), so adjusting it here steers only this answer: no compression
@@ -150,6 +151,7 @@ struct HttpServer::Impl {
   BoundedServer server;
   std::atomic<int> in_flight{0};
   int listen_socket = -1;
+  int bound_port = -1;  // set by Bind, before any request
 };
 
 void HttpServer::Impl::Configure() {
@@ -214,7 +216,19 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
     ApiRequest request;
     request.method = req.method;
     request.path = req.path;
+    const std::string_view target = req.target;
+    if (const size_t mark = target.find('?'); mark != std::string_view::npos) {
+      request.raw_query = target.substr(mark + 1);
+    }
     request.body = req.body;
+    if (const std::string* type = FindHeader(req, "Content-Type")) request.content_type = *type;
+    if (const std::string* encoding = FindHeader(req, "Transfer-Encoding")) {
+      request.chunked = encoding->find("chunked") != std::string::npos;
+    }
+    if (const std::string* host = FindHeader(req, "Host")) request.host_header = *host;
+    request.tls = settings.tls != nullptr;
+    request.server_address = settings.host;
+    request.server_port = bound_port;
     if (const std::string* version = FindHeader(req, "x-prefect-api-version")) {
       request.api_version_header = *version;
     }
@@ -279,6 +293,7 @@ int HttpServer::Bind() {
   // httplib listens with a backlog of 5; a burst of clients connecting at
   // once would see dropped handshakes. Listening again raises the backlog.
   if (port >= 0) ::listen(impl_->listen_socket, SOMAXCONN);
+  impl_->bound_port = port;
   return port;
 }
 

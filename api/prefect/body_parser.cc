@@ -1,6 +1,8 @@
 #include "api/prefect/body_parser.h"
 
+#include <cctype>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "api/json/syntax_error_location.h"
@@ -61,7 +63,25 @@ struct ThreadBuffer {
   size_t capacity = 0;
 };
 
+std::string_view StripSpace(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
 }  // namespace
+
+bool BodyIsJson(const ApiRequest& request) {
+  if (!request.content_type) return !request.chunked;
+  // email.message's get_content_type: the part before any ';', stripped and
+  // lower-cased, must hold exactly one '/'.
+  std::string type(StripSpace(request.content_type->substr(0, request.content_type->find(';'))));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t slash = type.find('/');
+  if (slash == std::string::npos || type.find('/', slash + 1) != std::string::npos) return false;
+  const std::string_view subtype = std::string_view(type).substr(slash + 1);
+  return type.starts_with("application/") && (subtype == "json" || subtype.ends_with("+json"));
+}
 
 bool BodyParser::Parse(std::string_view raw, Body* body, ApiResponse* out) {
   // Python decodes a body with a UTF-8 byte order mark as utf-8-sig.

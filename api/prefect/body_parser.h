@@ -7,10 +7,18 @@
 #include <memory>
 #include <string_view>
 
+#include "api/prefect/context.h"
 #include "api/prefect/request_parsing.h"
 #include "api/prefect/responses.h"
 
 namespace slotd::api {
+
+// Whether FastAPI (as Prefect 3.9 configures it) reads the request's body as
+// JSON: when its Content-Type's type is application/json or
+// application/<anything>+json (parameters ignored, any case); without a
+// Content-Type, when the body has a Content-Length (Prefect's middleware then
+// assumes JSON). Any other body, an empty Content-Type included, stays bytes.
+bool BodyIsJson(const ApiRequest& request);
 
 // Parses one request body. A small body reuses the calling thread's parser
 // and buffer (no allocation once warm); a large one gets a parser of its own,

@@ -25,8 +25,22 @@ struct ApiContext {
 
 struct ApiRequest {
   std::string_view method;
-  std::string_view path;  // percent-decoded, without the query string
-  std::string_view body;  // empty when the request has none
+  std::string_view path;       // percent-decoded, without the query string
+  std::string_view raw_query;  // as sent, after the '?'; empty when none
+  std::string_view body;       // empty when the request has none
+  // The Content-Type header, if any (FastAPI reads a body as JSON only when
+  // it says so), and whether the body came in chunks, without a
+  // Content-Length (Prefect assumes JSON for a body without a Content-Type
+  // only when it has a Content-Length).
+  std::optional<std::string_view> content_type;
+  bool chunked = false;
+  // Where a redirect points (redirect_location.h): the Host header (empty
+  // when absent), whether the connection is TLS, and the address and port
+  // the server listens on.
+  std::string_view host_header;
+  bool tls = false;
+  std::string_view server_address;
+  int server_port = 0;
   // The x-prefect-api-version header; empty when absent.
   std::string_view api_version_header;
   // The `client` query parameter of GET /api/csrf-token, if given.

@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 
+#include "api/json/writer.h"
 #include "api/prefect/api_version.h"
 #include "api/prefect/body_parser.h"
 #include "api/prefect/handlers.h"
+#include "api/prefect/redirect_location.h"
 #include "api/prefect/router.h"
 
 namespace slotd::api {
@@ -14,10 +16,15 @@ struct RouteSpec {
   Handler handler;
   bool reads_body;          // routes without body parameters ignore any body
   bool checks_api_version;  // all but /health and /version
+  // The body is one model (create, update), so a body that is not JSON fails
+  // as not an object; the other routes take embedded fields and read such a
+  // body as none.
+  bool model_body = false;
 };
 
 RouteSpec SpecOf(Route route) {
   auto reads_body = [](Handler handler) { return RouteSpec{handler, true, true}; };
+  auto reads_model = [](Handler handler) { return RouteSpec{handler, true, true, true}; };
   auto no_body = [](Handler handler) { return RouteSpec{handler, false, true}; };
   switch (route) {
     case Route::kHealth:
@@ -33,7 +40,7 @@ RouteSpec SpecOf(Route route) {
     case Route::kCsrfToken:
       return no_body(HandleCsrfToken);
     case Route::kV1Create:
-      return reads_body(HandleV1Create);
+      return reads_model(HandleV1Create);
     case Route::kV1ReadById:
       return no_body(HandleV1ReadById);
     case Route::kV1ReadByTag:
@@ -51,13 +58,13 @@ RouteSpec SpecOf(Route route) {
     case Route::kV1Decrement:
       return reads_body(HandleV1Decrement);
     case Route::kV2Create:
-      return reads_body(HandleV2Create);
+      return reads_model(HandleV2Create);
     case Route::kV2Read:
       return no_body(HandleV2Read);
     case Route::kV2Filter:
       return reads_body(HandleV2Filter);
     case Route::kV2Update:
-      return reads_body(HandleV2Update);
+      return reads_model(HandleV2Update);
     case Route::kV2Delete:
       return no_body(HandleV2Delete);
     case Route::kV2Increment:
@@ -78,25 +85,40 @@ RouteSpec SpecOf(Route route) {
 
 void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out) {
   const RouteMatch match = MatchRoute(ParseMethod(request.method), request.path);
-  if (match.outcome == RouteMatch::Outcome::kNotFound) {
-    return RespondDetail(out, 404, "Not Found");
-  }
-  if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
-    RespondDetail(out, 405, "Method Not Allowed");
-    out->allow = match.allow;
-    return;
+  switch (match.outcome) {
+    case RouteMatch::Outcome::kFound:
+      break;
+    case RouteMatch::Outcome::kNotFound:
+      return RespondDetail(out, 404, "Not Found");
+    case RouteMatch::Outcome::kMethodNotAllowed:
+      RespondDetail(out, 405, "Method Not Allowed");
+      out->allow = match.allow;
+      return;
+    case RouteMatch::Outcome::kRedirect:
+      return RespondRedirect(out, RedirectLocation(request, match.redirect_path));
   }
   const RouteSpec spec = SpecOf(match.route);
   BodyParser parser;
-  Body body;
-  if (spec.reads_body && !request.body.empty() && !parser.Parse(request.body, &body, out)) return;
+  HandlerInput input{context, request, match, Body()};
+  if (spec.reads_body && !request.body.empty()) {
+    input.body_is_text = !BodyIsJson(request);
+    if (!input.body_is_text && !parser.Parse(request.body, &input.body, out)) return;
+  }
   if (spec.checks_api_version && !request.api_version_header.empty()) {
     const ApiVersionCheck check = CheckApiVersion(request.api_version_header);
     if (check != ApiVersionCheck::kOk) {
       return RespondDetail(out, 400, ApiVersionErrorDetail(check, request.api_version_header));
     }
   }
-  spec.handler(HandlerInput{context, request, match, body}, out);
+  // Validated after the version check, as FastAPI validates the body after
+  // running the route's dependencies.
+  if (input.body_is_text && spec.model_body) {
+    std::string text;
+    AppendJsonString(&text, request.body);
+    static constexpr LocNode kBody{nullptr, std::string_view("body")};
+    return RespondInvalidRequest(input, {TypeError(kBody, kModelAttributesType, text)}, out);
+  }
+  spec.handler(input, out);
 }
 
 }  // namespace slotd::api

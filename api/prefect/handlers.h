@@ -17,6 +17,10 @@ struct HandlerInput {
   const ApiRequest& request;
   const RouteMatch& match;
   Body body;  // parsed; nullopt when there was none (or it was JSON null)
+  // The body was sent with a Content-Type that is not JSON: FastAPI keeps it
+  // as bytes, so the route sees no fields (body is nullopt) and a 422 echoes
+  // request.body as a string.
+  bool body_is_text = false;
 };
 
 using Handler = void (*)(const HandlerInput& in, ApiResponse* out);
@@ -56,7 +60,8 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 
 // The request body as the 422 echoes it: as parsed, or "null".
 std::string RequestBodyJson(Body body);
-// The 422 for `errors` on this request.
+// The 422 for `errors` on this request (a 500 when the body is text that is
+// not UTF-8: Prefect fails to echo it).
 void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors,
                            ApiResponse* out);
 // An engine status the handler has no answer of its own for: a cap refusal

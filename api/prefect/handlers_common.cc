@@ -1,4 +1,5 @@
 #include "api/json/input_echo.h"
+#include "api/json/writer.h"
 #include "api/prefect/handlers.h"
 
 namespace slotd::api {
@@ -7,7 +8,15 @@ std::string RequestBodyJson(Body body) { return body ? EchoedJson(*body) : std::
 
 void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& errors,
                            ApiResponse* out) {
-  RespondInvalid(out, errors, RequestBodyJson(in.body));
+  if (!in.body_is_text) return RespondInvalid(out, errors, RequestBodyJson(in.body));
+  // Prefect's handler decodes the bytes to echo them, and fails on any that
+  // are not UTF-8.
+  if (!simdjson::validate_utf8(in.request.body.data(), in.request.body.size())) {
+    return RespondServerError(out);
+  }
+  std::string text;
+  AppendJsonString(&text, in.request.body);
+  RespondInvalid(out, errors, text);
 }
 
 void RespondOtherStatus(Status status, ApiResponse* out) {

@@ -106,6 +106,17 @@ void RespondNoContent(ApiResponse* out) {
   out->body.clear();
 }
 
+void RespondRedirect(ApiResponse* out, std::string location) {
+  out->status = 307;
+  out->body.clear();
+  out->location = std::move(location);
+}
+
+void RespondServerError(ApiResponse* out) {
+  out->status = 500;
+  out->body = R"({"exception_message":"Internal Server Error"})";
+}
+
 std::string ConcurrencyLimitJson(const LimitSnapshot& limit) {
   return BodyOf(WriteConcurrencyLimit, limit, kLimitJsonSize + 40 * limit.task_run_holders.size());
 }

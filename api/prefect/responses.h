@@ -15,9 +15,10 @@ namespace slotd::api {
 // is JSON (Content-Type application/json).
 struct ApiResponse {
   int status = 200;
-  std::string body;         // empty for 204
+  std::string body;         // empty for 204 and 307
   std::string retry_after;  // a Retry-After header when not empty
   std::string_view allow;   // an Allow header (405) when not empty
+  std::string location;     // a Location header (307) when not empty
 };
 
 // {"detail":"<message>"} with `status`.
@@ -30,6 +31,11 @@ void RespondInvalid(ApiResponse* out, const ValidationErrors& errors,
 void RespondNull(ApiResponse* out);
 // 204, no body.
 void RespondNoContent(ApiResponse* out);
+// 307 to `location`, no body (Starlette's RedirectResponse).
+void RespondRedirect(ApiResponse* out, std::string location);
+// 500 {"exception_message":"Internal Server Error"}: what Prefect answers
+// when its own code fails on a request.
+void RespondServerError(ApiResponse* out);
 
 // ConcurrencyLimit (v1): id, created, updated, tag, concurrency_limit,
 // active_slots (the task_run holders). `limit` is a tag: limit.

@@ -13,11 +13,13 @@ using Segments = std::array<std::string_view, kMaxSegments>;
 constexpr std::string_view kApiPrefix = "/api/";
 
 // Splits the path under /api/ into segments; false when it is not under
-// /api/, has too many segments or an empty one (a doubled slash).
-bool SplitPath(std::string_view path, Segments* segments, size_t* count) {
+// /api/, has too many segments or an empty one (a doubled slash). A path
+// ending in '/' has it removed and *trailing_slash set.
+bool SplitPath(std::string_view path, Segments* segments, size_t* count, bool* trailing_slash) {
   if (!path.starts_with(kApiPrefix)) return false;
   std::string_view rest = path.substr(kApiPrefix.size());
-  if (rest.ends_with('/')) rest.remove_suffix(1);
+  *trailing_slash = rest.ends_with('/');
+  if (*trailing_slash) rest.remove_suffix(1);
   if (rest.empty()) return false;
   *count = 0;
   while (true) {
@@ -115,22 +117,17 @@ RouteMatch MatchV2Item(Method method, std::string_view segment) {
   return {};
 }
 
-}  // namespace
-
-Method ParseMethod(std::string_view method) {
-  if (method == "GET") return Method::kGet;
-  if (method == "POST") return Method::kPost;
-  if (method == "PATCH") return Method::kPatch;
-  if (method == "DELETE") return Method::kDelete;
-  return Method::kOther;
-}
-
-RouteMatch MatchRoute(Method method, std::string_view path) {
+// The route `path` names in exactly this slash form.
+RouteMatch MatchExactly(Method method, std::string_view path) {
   Segments s;
   size_t count = 0;
-  if (!SplitPath(path, &s, &count)) return {};
+  bool trailing_slash = false;
+  if (!SplitPath(path, &s, &count, &trailing_slash)) return {};
   const bool v1 = s[0] == "concurrency_limits";
   const bool v2 = count >= 2 && s[0] == "v2" && s[1] == "concurrency_limits";
+  // Only the create routes are registered with a trailing slash.
+  const bool create = (count == 1 && v1) || (count == 2 && v2);
+  if (trailing_slash != create) return {};
   switch (count) {
     case 1:
       return MatchOneSegment(method, s[0]);
@@ -161,6 +158,33 @@ RouteMatch MatchRoute(Method method, std::string_view path) {
     default:
       return {};
   }
+}
+
+}  // namespace
+
+Method ParseMethod(std::string_view method) {
+  if (method == "GET") return Method::kGet;
+  if (method == "POST") return Method::kPost;
+  if (method == "PATCH") return Method::kPatch;
+  if (method == "DELETE") return Method::kDelete;
+  return Method::kOther;
+}
+
+RouteMatch MatchRoute(Method method, std::string_view path) {
+  RouteMatch match = MatchExactly(method, path);
+  // Starlette redirects only what no route matched under any method, and
+  // never the root of the API.
+  if (match.outcome != RouteMatch::Outcome::kNotFound || path == kApiPrefix) return match;
+  std::string other(path);
+  if (other.ends_with('/')) {
+    other.erase(other.find_last_not_of('/') + 1);
+  } else {
+    other.push_back('/');
+  }
+  if (MatchExactly(method, other).outcome == RouteMatch::Outcome::kNotFound) return match;
+  match.outcome = RouteMatch::Outcome::kRedirect;
+  match.redirect_path = std::move(other);
+  return match;
 }
 
 }  // namespace slotd::api

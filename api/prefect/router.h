@@ -3,12 +3,15 @@
 // The path is split on '/' and dispatched on its segments: no regular
 // expressions. Matching follows Starlette's router as Prefect configures it:
 // routes are tried in Prefect's registration order, a path that matches a
-// route under another method answers 405 with that route's Allow header, and
-// a route matches with or without one trailing slash (Prefect would redirect;
-// slotd serves it directly, as API.md says).
+// route under another method answers 405 with that route's Allow header, a
+// route matches only in its own slash form (the two create routes end in
+// '/', no other does), and a path that matches nothing but whose other slash
+// form matches a route (under any method) is redirected there, as Starlette's
+// redirect_slashes does.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "engine/uuid.h"
@@ -52,7 +55,7 @@ enum class Route : uint8_t {
 inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kV2RenewLease) + 1;
 
 struct RouteMatch {
-  enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed };
+  enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed, kRedirect };
   Outcome outcome = Outcome::kNotFound;
   Route route = Route::kHealth;
   // The path parameter ({id}, {tag}, {id_or_name} or {lease_id}), if any.
@@ -62,6 +65,9 @@ struct RouteMatch {
   Uuid id{};
   // kMethodNotAllowed: the Allow header of the route the path matched.
   std::string_view allow;
+  // kRedirect: the path in its other slash form (every trailing '/' removed,
+  // or one added), still percent-decoded.
+  std::string redirect_path;
 };
 
 // `path` is the percent-decoded request path, e.g. "/api/v2/concurrency_limits/x".

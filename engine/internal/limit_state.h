@@ -49,11 +49,22 @@ class LimitState {
   void FillSnapshot(TimePoint now, double max_wait, LimitSnapshot* out) const;
   void FillRef(LimitRef* out) const;
 
-  // Leases holding this limit, by lease id, with their holders: "who holds
-  // this limit" is a lookup here, never a scan of the lease table.
-  std::unordered_map<Uuid, std::optional<Holder>, UuidHash>& leases() { return leases_; }
-  const std::unordered_map<Uuid, std::optional<Holder>, UuidHash>& leases() const {
-    return leases_;
+  // A lease holding this limit: its holder, and its place in the order the
+  // limit's leases were taken (Prefect lists a v1 limit's holders in lease
+  // creation order; an unordered map forgets it, a counter costs nothing).
+  struct HeldBy {
+    std::optional<Holder> holder;
+    uint64_t sequence = 0;
+  };
+  using LeaseMap = std::unordered_map<Uuid, HeldBy, UuidHash>;
+
+  // Leases holding this limit, by lease id: "who holds this limit" is a
+  // lookup here, never a scan of the lease table.
+  LeaseMap& leases() { return leases_; }
+  const LeaseMap& leases() const { return leases_; }
+  // Records a new lease on this limit, after every lease recorded before.
+  void AddLease(const Uuid& lease_id, const std::optional<Holder>& holder) {
+    leases_.emplace(lease_id, HeldBy{holder, next_lease_sequence_++});
   }
 
  private:
@@ -74,7 +85,8 @@ class LimitState {
   TimePoint active_level_at_;
   double denied_level_;
   TimePoint denied_level_at_;
-  std::unordered_map<Uuid, std::optional<Holder>, UuidHash> leases_;
+  LeaseMap leases_;
+  uint64_t next_lease_sequence_ = 0;
 };
 
 }  // namespace slotd

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "e2e_support.h"
+#include "raw_http.h"
 #include "slotd_process.h"
 
 namespace slotd::e2e {
@@ -93,39 +94,71 @@ TEST_CASE("a known path with a wrong method answers 405 Method Not Allowed", "[r
               "Method Not Allowed");
 }
 
-TEST_CASE("routes match with or without a trailing slash", "[root][routing]") {
+TEST_CASE("a route asked for in its other slash form answers 307 to the route", "[root][routing]") {
   SlotdProcess server;
+  auto health = RawRequest(server.port(), "GET", "/api/health/?a=1&b=%20x");
+  REQUIRE(health);
+  CHECK(health->status == 307);
+  CHECK(health->header("Location") == "http://127.0.0.1/api/health?a=1&b=%20x");
+  CHECK(health->header("Content-Length") == "0");
+  CHECK_FALSE(health->header("Content-Type"));
+  CHECK(health->body.empty());
+  // Under any method, to the form the route has (the create routes end in '/').
+  auto create = RawRequest(server.port(), "POST", "/api/v2/concurrency_limits",
+                           {"Content-Type: application/json"}, R"({"name":"b","limit":1})");
+  REQUIRE(create);
+  CHECK(create->status == 307);
+  CHECK(create->header("Location") == "http://127.0.0.1/api/v2/concurrency_limits/");
+  auto by_name = RawRequest(server.port(), "DELETE", "/api/v2/concurrency_limits/a%20b/");
+  REQUIRE(by_name);
+  CHECK(by_name->header("Location") == "http://127.0.0.1/api/v2/concurrency_limits/a%20b");
+  // Nothing was served: no limit was created.
   auto cli = server.client();
-  auto health = cli->Get("/api/health/");
-  RequireAnswer(health);
-  CHECK(health->status == 200);
-  CHECK(health->body == "true");
-  auto version = cli->Get("/api/version/");
-  RequireAnswer(version);
-  CHECK(version->body == "\"0.8.4\"");
-
-  auto v1 = PostJson(*cli, "/api/concurrency_limits", R"({"tag":"a","concurrency_limit":1})");
-  RequireAnswer(v1);
-  CHECK(v1->status == 201);
-  auto v2 = PostJson(*cli, "/api/v2/concurrency_limits", R"({"name":"b","limit":1})");
-  RequireAnswer(v2);
-  CHECK(v2->status == 201);
-
-  auto by_tag = cli->Get("/api/concurrency_limits/tag/a/");
-  RequireAnswer(by_tag);
-  CHECK(by_tag->status == 200);
-  auto by_name = cli->Get("/api/v2/concurrency_limits/b/");
-  RequireAnswer(by_name);
-  CHECK(by_name->status == 200);
-  auto filter = cli->Post("/api/v2/concurrency_limits/filter/", "", "application/json");
+  auto filter = cli->Post("/api/v2/concurrency_limits/filter", "", "application/json");
   RequireAnswer(filter);
-  CHECK(filter->status == 200);
-  CHECK(Names(filter->body) == std::vector<std::string>{"b", "tag:a"});
-  auto increment =
-      PostJson(*cli, "/api/v2/concurrency_limits/increment/", R"({"slots":1,"names":["b"]})");
-  RequireAnswer(increment);
-  CHECK(increment->status == 200);
-  CHECK(ActiveSlots(*cli, "b") == 1);
+  CHECK(filter->body == "[]");
+  // A path with no route in either form stays a 404.
+  auto missing = RawRequest(server.port(), "GET", "/api/concurrency_limits/not-a-uuid/");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+}
+
+TEST_CASE("a redirect without a Host header names the address the server listens on",
+          "[root][routing]") {
+  SlotdProcess server;
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  REQUIRE(connection.send_all("GET /api/ready/ HTTP/1.0\r\n\r\n"));
+  auto ready = connection.read_response(std::chrono::seconds(10));
+  REQUIRE(ready);
+  CHECK(ready->status == 307);
+  CHECK(ready->header("Location") ==
+        "http://127.0.0.1:" + std::to_string(server.port()) + "/api/ready");
+}
+
+TEST_CASE("a body whose Content-Type is not JSON is read as text, as FastAPI reads it",
+          "[root][body]") {
+  SlotdProcess server;
+  auto form = RawRequest(server.port(), "POST", "/api/v2/concurrency_limits/",
+                         {"Content-Type: application/x-www-form-urlencoded"}, "name=a");
+  REQUIRE(form);
+  CHECK(form->status == 422);
+  CHECK(form->body.find(R"("type":"model_attributes_type","loc":["body"])") != std::string::npos);
+  CHECK(form->body.find(R"("request_body":"name=a")") != std::string::npos);
+  auto merge = RawRequest(server.port(), "POST", "/api/v2/concurrency_limits/",
+                          {"Content-Type: application/merge-patch+json; charset=utf-8"},
+                          R"({"name":"a","limit":1})");
+  REQUIRE(merge);
+  CHECK(merge->status == 201);
+  // A chunked body without a Content-Type is not taken for JSON.
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  REQUIRE(connection.send_all(
+      "POST /api/v2/concurrency_limits/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n16\r\n{\"name\":\"b\",\"limit\":1}\r\n0\r\n\r\n"));
+  auto chunked = connection.read_response(std::chrono::seconds(10));
+  REQUIRE(chunked);
+  CHECK(chunked->status == 422);
 }
 
 TEST_CASE("an api version header in x.y.z form at or above 0.8.0 is accepted",

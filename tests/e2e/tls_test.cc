@@ -110,6 +110,10 @@ TEST_CASE("with --tls-cert and --tls-key the server speaks HTTPS", "[tls]") {
                          R"({"names":["tls"],"slots":2,"mode":"concurrency"})"),
                 200);
   CHECK(ActiveSlots(*cli, "tls") == 2);
+  // A redirect keeps the scheme.
+  auto redirect = cli->Get("/api/health/");
+  RequireStatus(redirect, 307);
+  CHECK(redirect->get_header_value("Location").rfind("https://127.0.0.1:", 0) == 0);
 }
 
 TEST_CASE("plain HTTP to the TLS port gets no answer and the server keeps serving", "[tls]") {

@@ -1,15 +1,10 @@
 // The v1 tag-limit view: upsert, increment and decrement by task run, reset.
-#include <algorithm>
-
 #include "tests/engine/engine_test_support.h"
 
 namespace slotd::test {
 namespace {
 
-std::vector<Uuid> Sorted(std::vector<Uuid> ids) {
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
+Uuid IdOf(std::string_view text) { return *ParseUuid(text); }
 
 TEST_CASE("upserting a new tag creates the limit tag:<tag>", "[v1]") {
   TestEngine t;
@@ -306,6 +301,30 @@ TEST_CASE("decrementing releases the task run's v2 leases on the tag too", "[v1]
   CHECK(t.engine().ReleaseLease(lease) == Status::kLeaseNotFound);
 }
 
+TEST_CASE("a v1 read lists a limit's task run holders in the order their leases were taken",
+          "[v1]") {
+  TestEngine t;
+  t.Create("tag:a", 10);
+  // Ids that sort the other way round from the order they take the limit in.
+  const Uuid late = IdOf("00000000-0000-4000-8000-000000000001");
+  const Uuid middle = IdOf("77777777-7777-4777-8777-777777777777");
+  const Uuid early = IdOf("ffffffff-ffff-4fff-bfff-ffffffffffff");
+  REQUIRE(t.Increment({"a"}, early) == Status::kOk);
+  REQUIRE(t.Increment({"a"}, middle) == Status::kOk);
+  // A second lease of the same run (through v2) does not move it or repeat it.
+  t.AcquireLease({"tag:a"}, 1, 300, TaskRun(early));
+  REQUIRE(t.Increment({"a"}, late) == Status::kOk);
+  CHECK(t.Read("tag:a", true).task_run_holders == std::vector<Uuid>{early, middle, late});
+  // A run that lets go and takes the limit again comes last.
+  REQUIRE(t.Decrement({"a"}, middle) == Status::kOk);
+  REQUIRE(t.Increment({"a"}, middle) == Status::kOk);
+  CHECK(t.Read("tag:a", true).task_run_holders == std::vector<Uuid>{early, late, middle});
+  std::vector<LimitSnapshot> list;
+  t.engine().ListLimits("tag:", 0, 10, &list, /*with_holders=*/true);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].task_run_holders == std::vector<Uuid>{early, late, middle});
+}
+
 TEST_CASE(
     "a reset sets the slot count to the number of distinct override ids, even above the "
     "limit",
@@ -322,7 +341,7 @@ TEST_CASE(
   REQUIRE(t.engine().ResetTagLimit("a", overrides) == Status::kOk);
   LimitSnapshot after = t.Read("tag:a", true);
   CHECK(after.active_slots == 3);
-  CHECK(after.task_run_holders == Sorted({c, d, e}));
+  CHECK(after.task_run_holders == std::vector<Uuid>{c, d, e});  // the order given
   CHECK(after.updated == t.Now());
   // The old holders hold nothing here any more; their decrement frees nothing.
   REQUIRE(t.Decrement({"a"}, held1) == Status::kOk);

@@ -17,7 +17,8 @@ Every answer is normalised before the comparison:
   tolerance (time-dependent values such as an occupancy average).
 Bodies are compared as JSON with the key order kept (FastAPI's order is part
 of the answer); non-JSON bodies as text. The headers compared are
-Content-Type, Allow and whether Retry-After is there.
+Content-Type, Allow, Location (with the server's own origin, which differs
+by port, as <origin>) and whether Retry-After is there.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Reply:
     text: str
     jitter: bool = False  # Retry-After is a random draw
     approx: dict[str, float] = field(default_factory=dict)
+    location: str | None = None  # the Location header, the server's origin as <origin>
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -60,6 +62,11 @@ class Server:
     kind: str  # "prefect" or "slotd"
     base_url: str  # ending in /api
     client: httpx.Client
+
+    @property
+    def origin(self) -> str:
+        """scheme://host:port of base_url."""
+        return self.base_url.removesuffix("/api")
 
     def clear(self) -> None:
         """Deletes every limit (for scenarios that need an empty table)."""
@@ -99,7 +106,7 @@ class Exchange:
         path: str,
         json_body: Any = UNSET,
         *,
-        content: bytes | str | None = None,
+        content: Any = None,
         headers: dict[str, str] | None = None,
         compare: bool = True,
         jitter: bool = False,
@@ -107,7 +114,7 @@ class Exchange:
     ) -> Reply:
         """Sends one request. `path` is relative to /api. `json_body` is sent
         as JSON with Content-Type application/json; `content` is sent raw,
-        with only the headers given. Answers with compare=False are set-up."""
+        with only the headers given (an iterator of bytes is sent chunked). Answers with compare=False are set-up."""
         send_headers = dict(headers or {})
         if json_body is not UNSET:
             content = json.dumps(json_body)
@@ -115,7 +122,11 @@ class Exchange:
         response = self.server.client.request(
             method, self.server.base_url + path, content=content, headers=send_headers
         )
-        reply = Reply(response.status_code, response.headers, response.text, jitter, approx or {})
+        location = response.headers.get("location")
+        if location is not None:
+            location = location.replace(self.server.origin, "<origin>")
+        reply = Reply(response.status_code, response.headers, response.text, jitter, approx or {},
+                      location)
         if compare:
             self.replies.append((f"{method} {path}", reply))
         return reply
@@ -178,6 +189,7 @@ def normalised(reply: Reply, normaliser: Normaliser) -> dict[str, Any]:
         "status": reply.status,
         "content-type": reply.headers.get("content-type"),
         "allow": reply.headers.get("allow"),
+        "location": None if reply.location is None else normaliser.text(reply.location),
         "retry-after": retry_after if not reply.jitter or retry_after is None else "<draw>",
         "body": body,
     }

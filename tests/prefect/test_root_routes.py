@@ -70,15 +70,30 @@ def api_version_header_on_a_concurrency_route(x):
 
 
 @table.scenario
-def routes_match_with_and_without_trailing_slash(x):
-    for path in ["/health/", "/ready/", "/version/", "/admin/version/", "/hello/"]:
+def routes_redirect_from_their_other_slash_form(x):
+    for path in ["/health/", "/ready/", "/version/", "/admin/version/", "/hello/",
+                 "/csrf-token/?client=abc", "/health//"]:
         x.call("GET", path)
 
 
-table.open_difference(
-    "routes_match_with_and_without_trailing_slash",
-    "Prefect redirects (307, Location) the other slash form of a route; slotd serves it",
-)
+@table.scenario
+def a_redirect_ignores_the_method_and_keeps_the_query(x):
+    x.call("POST", "/health/")
+    x.call("DELETE", "/version/?a=1&b=%20x&c=%C3%A9")
+    x.call("PATCH", "/hello/", {"a": 1})
+
+
+@table.scenario
+def a_redirect_names_the_host_header_or_else_the_server(x):
+    for host in ["example.com:8080", "EXAMPLE.com", "[::1]:5", "bad host", "h:99999", ""]:
+        x.call("GET", "/health/", headers={"host": host})
+
+
+@table.scenario
+def a_path_with_no_route_in_either_slash_form_is_not_found(x):
+    for path in ["/no/such/", "/concurrency_limits/not-a-uuid/", "/concurrency_limits//", "//",
+                 "/v2/concurrency_limits/a/b/"]:
+        x.call("GET", path)
 
 
 @table.scenario

@@ -155,6 +155,52 @@ def reset_with_override_sets_the_holders(x):
 
 
 @table.scenario
+def holders_are_listed_in_lease_order(x):
+    upsert(x, limit=5)
+    runs = [x.uuid() for _ in range(4)]
+    for run in runs:
+        take(x, [x.name()], run, compare=False)
+    x.call("GET", f"{V1}/tag/{x.name()}")
+    x.call("POST", f"{V1}/decrement", {"names": [x.name()], "task_run_id": runs[1]}, compare=False)
+    take(x, [x.name()], runs[1], compare=False)
+    x.call("GET", f"{V1}/tag/{x.name()}")
+
+
+@table.scenario
+def reset_with_override_keeps_the_order_given(x):
+    upsert(x, limit=5)
+    ids = [x.uuid() for _ in range(4)]
+    x.call("POST", f"{V1}/tag/{x.name()}/reset", {"slot_override": ids})
+    x.call("GET", f"{V1}/tag/{x.name()}")
+
+
+@table.scenario
+def routes_redirect_from_their_other_slash_form(x):
+    upsert(x)
+    x.call("POST", V1, {"tag": x.name(), "concurrency_limit": 3})
+    x.call("GET", V1)
+    x.call("POST", f"{V1}/filter/", {})
+    x.call("GET", f"{V1}/tag/{x.name()}/")
+    x.call("POST", f"{V1}/tag/{x.name()}/reset/")
+    x.call("POST", f"{V1}/increment/", {"names": [x.name()], "task_run_id": x.uuid()})
+
+
+@table.scenario
+def text_bodies_are_not_json(x):
+    x.server.clear()  # the filter lists every tag limit
+    upsert(x)
+    text = {"content-type": "text/plain"}
+    x.call("POST", f"{V1}/", content=f'{{"tag": "{x.name()}", "concurrency_limit": 2}}',
+           headers=text)
+    x.call("POST", f"{V1}/filter", content=b'{"limit": 0}', headers=text)
+    x.call("POST", f"{V1}/increment", content=f'{{"names": ["{x.name()}"]}}', headers=text)
+    x.call("POST", f"{V1}/decrement", content=b"xx", headers=text)
+    x.call("POST", f"{V1}/tag/{x.name()}/reset", content=f'{{"slot_override": ["{x.uuid()}"]}}',
+           headers=text)
+    x.call("GET", f"{V1}/tag/{x.name()}")
+
+
+@table.scenario
 def reset_of_unknown_tag_is_not_found(x):
     x.call("POST", f"{V1}/tag/{x.name()}/reset")
     x.call("POST", f"{V1}/tag/{x.name()}/reset", {"slot_override": []})
@@ -314,10 +360,6 @@ table.open_difference(
     "filter_pages_past_limits_that_sort_first",
     "Prefect pages v1 limits over the first limit+offset limits of all names, so limits "
     "sorting before 'tag:' hide tag limits; slotd pages over tag limits only",
-)
-table.open_difference(
-    "reset_with_override_sets_the_holders",
-    "Prefect lists active_slots in lease creation order; slotd in hash order",
 )
 
 

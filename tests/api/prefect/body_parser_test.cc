@@ -118,4 +118,30 @@ TEST_CASE("echoed JSON follows Python: float repr, last duplicate value at first
   CHECK(EchoedJson(*body) == "{\"a\":\"x\xc3\xa9\\n\",\"b\":[1e-05,2000.0,-0.0],\"c\":{}}");
 }
 
+TEST_CASE("a body is JSON when its Content-Type is application/json or application/*+json",
+          "[body]") {
+  ApiRequest request;
+  for (const char* type :
+       {"application/json", "APPLICATION/JSON; charset=utf-8", " application/json ",
+        "application/merge-patch+json", "application/vnd.api+json;x=1", "application/+json"}) {
+    INFO(type);
+    request.content_type = type;
+    CHECK(BodyIsJson(request));
+  }
+  for (const char* type :
+       {"", "text/plain", "application/x-www-form-urlencoded", "application", "json", "text/json",
+        "application/json5", "application/ json", "application/json/x"}) {
+    INFO(type);
+    request.content_type = type;
+    CHECK_FALSE(BodyIsJson(request));
+  }
+}
+
+TEST_CASE("a body without a Content-Type is JSON unless it came in chunks", "[body]") {
+  ApiRequest request;
+  CHECK(BodyIsJson(request));
+  request.chunked = true;
+  CHECK_FALSE(BodyIsJson(request));
+}
+
 }  // namespace slotd::api::test

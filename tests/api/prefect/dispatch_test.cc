@@ -33,6 +33,10 @@ class Server {
     request.path = path;
     request.body = body;
     request.api_version_header = api_version;
+    return Call(request);
+  }
+
+  ApiResponse Call(const ApiRequest& request) {
     ApiResponse response;
     Dispatch(context_, request, &response);
     return response;
@@ -128,7 +132,7 @@ TEST_CASE("the v1 create answers 201 for a new tag limit and 200 for an update",
   CHECK(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":1})")
             .status == 201);
   const ApiResponse updated =
-      server.Call("POST", "/api/concurrency_limits", R"({"tag":"db","concurrency_limit":3})");
+      server.Call("POST", "/api/concurrency_limits/", R"({"tag":"db","concurrency_limit":3})");
   CHECK(updated.status == 200);
   CHECK(updated.body.find(R"("tag":"db","concurrency_limit":3,"active_slots":[]})") !=
         std::string::npos);
@@ -235,6 +239,132 @@ TEST_CASE("filters page through limits by name", "[dispatch]") {
       server.Call("POST", "/api/concurrency_limits/filter", R"({"limit":201})");
   CHECK(too_many.status == 422);
   CHECK(too_many.body == R"({"detail":"Invalid limit: must be less than or equal to 200."})");
+}
+
+// ---- trailing slashes ------------------------------------------------------
+
+TEST_CASE("the other slash form of a route is a 307 to the route, query kept, with no body",
+          "[dispatch]") {
+  Server server;
+  ApiRequest request;
+  request.method = "GET";
+  request.path = "/api/v2/concurrency_limits/a b/";
+  request.raw_query = "x=1&y=%20";
+  request.host_header = "example.com:4200";
+  const ApiResponse answer = server.Call(request);
+  CHECK(answer.status == 307);
+  CHECK(answer.body.empty());
+  CHECK(answer.location == "http://example.com:4200/api/v2/concurrency_limits/a%20b?x=1&y=%20");
+}
+
+TEST_CASE("a redirect is decided before the API-version check and without reading the body",
+          "[dispatch]") {
+  Server server;
+  ApiRequest request;
+  request.method = "POST";
+  request.path = "/api/v2/concurrency_limits";
+  request.body = "not json";
+  request.api_version_header = "0.0.1";
+  request.host_header = "h";
+  const ApiResponse answer = server.Call(request);
+  CHECK(answer.status == 307);
+  CHECK(answer.location == "http://h/api/v2/concurrency_limits/");
+}
+
+TEST_CASE("without a usable Host header a redirect names the server's address", "[dispatch]") {
+  Server server;
+  ApiRequest request;
+  request.method = "GET";
+  request.path = "/api/health/";
+  request.server_address = "127.0.0.1";
+  request.server_port = 4200;
+  CHECK(server.Call(request).location == "http://127.0.0.1:4200/api/health");
+  request.host_header = "bad host";
+  CHECK(server.Call(request).location == "http://127.0.0.1:4200/api/health");
+  request.tls = true;
+  request.server_port = 443;
+  CHECK(server.Call(request).location == "https://127.0.0.1/api/health");
+}
+
+TEST_CASE("a path that matches no route in either form stays a 404", "[dispatch]") {
+  Server server;
+  const ApiResponse answer = server.Call("GET", "/api/no/such/");
+  CHECK(answer.status == 404);
+  CHECK(answer.location.empty());
+}
+
+// ---- bodies that are not JSON ----------------------------------------------
+
+namespace {
+
+ApiRequest TextRequest(std::string_view path, std::string_view body,
+                       std::string_view content_type = "text/plain") {
+  ApiRequest request;
+  request.method = "POST";
+  request.path = path;
+  request.body = body;
+  request.content_type = content_type;
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("a create whose body is not JSON fails as not an object, echoing the text",
+          "[dispatch]") {
+  Server server;
+  const ApiResponse answer =
+      server.Call(TextRequest("/api/v2/concurrency_limits/", R"({"name":"a","limit":1})",
+                              "application/x-www-form-urlencoded"));
+  CHECK(answer.status == 422);
+  CHECK(
+      answer.body ==
+      R"({"exception_message":"Invalid request received.","exception_detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"{\"name\":\"a\",\"limit\":1}"}],"request_body":"{\"name\":\"a\",\"limit\":1}"})");
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/filter", "{}").body == "[]");
+}
+
+TEST_CASE("a route of embedded fields reads a body that is not JSON as no body", "[dispatch]") {
+  Server server;
+  // The filter's fields all have defaults: it lists as if no body were sent.
+  server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"a","limit":1})");
+  const ApiResponse page =
+      server.Call(TextRequest("/api/v2/concurrency_limits/filter", R"({"offset":1})"));
+  CHECK(page.status == 200);
+  CHECK(page.body.find(R"("name":"a")") != std::string::npos);
+  // Required fields are missing, and the 422 echoes the text.
+  const ApiResponse increment =
+      server.Call(TextRequest("/api/concurrency_limits/increment", "names"));
+  CHECK(increment.status == 422);
+  CHECK(increment.body.find(R"({"type":"missing","loc":["body","names"])") != std::string::npos);
+  CHECK(increment.body.ends_with(R"("request_body":"names"})"));
+}
+
+TEST_CASE("a text body that is not UTF-8 makes Prefect's echo fail: 500", "[dispatch]") {
+  Server server;
+  const ApiResponse answer = server.Call(TextRequest("/api/concurrency_limits/increment", "\xff"));
+  CHECK(answer.status == 500);
+  CHECK(answer.body == R"({"exception_message":"Internal Server Error"})");
+  // Where nothing is echoed, the bytes do no harm.
+  CHECK(server.Call(TextRequest("/api/concurrency_limits/filter", "\xff")).status == 200);
+}
+
+TEST_CASE("a text body on a create fails after the API-version check", "[dispatch]") {
+  Server server;
+  ApiRequest request = TextRequest("/api/concurrency_limits/", "x");
+  request.api_version_header = "0.0.1";
+  CHECK(server.Call(request).status == 400);
+}
+
+TEST_CASE("a chunked body without a Content-Type is not JSON; with a Content-Length it is",
+          "[dispatch]") {
+  Server server;
+  ApiRequest request;
+  request.method = "POST";
+  request.path = "/api/v2/concurrency_limits/";
+  request.body = R"({"name":"a","limit":1})";
+  request.chunked = true;
+  CHECK(server.Call(request).status == 422);
+  request.chunked = false;
+  CHECK(server.Call(request).status == 201);
 }
 
 }  // namespace slotd::api::test

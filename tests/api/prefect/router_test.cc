@@ -47,12 +47,38 @@ TEST_CASE("every route of the spec is found under /api", "[router]") {
   CHECK(RouteOf(Method::kPost, v2 + "/leases/" + kUuid + "/renew") == Route::kV2RenewLease);
 }
 
-TEST_CASE("a route matches with or without one trailing slash", "[router]") {
-  CHECK(RouteOf(Method::kPost, "/api/concurrency_limits") == Route::kV1Create);
-  CHECK(RouteOf(Method::kPost, "/api/concurrency_limits/") == Route::kV1Create);
-  CHECK(RouteOf(Method::kGet, "/api/health/") == Route::kHealth);
-  CHECK(RouteOf(Method::kPost, "/api/v2/concurrency_limits/increment/") == Route::kV2Increment);
-  CHECK(MatchRoute(Method::kGet, "/api/health//").outcome == Outcome::kNotFound);
+TEST_CASE("a path in the other slash form of a route redirects to the route's form", "[router]") {
+  struct Case {
+    Method method;
+    const char* path;
+    const char* redirect_path;
+  };
+  for (const Case& c : {
+           Case{Method::kGet, "/api/health/", "/api/health"},
+           Case{Method::kGet, "/api/health///", "/api/health"},  // every slash goes
+           Case{Method::kPost, "/api/concurrency_limits", "/api/concurrency_limits/"},
+           Case{Method::kPost, "/api/v2/concurrency_limits", "/api/v2/concurrency_limits/"},
+           Case{Method::kPost, "/api/v2/concurrency_limits/increment/",
+                "/api/v2/concurrency_limits/increment"},
+           Case{Method::kGet, "/api/v2/concurrency_limits/a b/", "/api/v2/concurrency_limits/a b"},
+           // The other form matching under another method is enough.
+           Case{Method::kDelete, "/api/health/", "/api/health"},
+           Case{Method::kGet, "/api/v2/concurrency_limits", "/api/v2/concurrency_limits/"},
+           Case{Method::kOther, "/api/admin/version/", "/api/admin/version"},
+       }) {
+    INFO(c.path);
+    const RouteMatch match = MatchRoute(c.method, c.path);
+    CHECK(match.outcome == Outcome::kRedirect);
+    CHECK(match.redirect_path == c.redirect_path);
+  }
+}
+
+TEST_CASE("a path that matches no route in either slash form is not found", "[router]") {
+  for (const char* path : {"/api/no/such/", "/api/concurrency_limits/not-a-uuid/",
+                           "/api/concurrency_limits//", "/api//", "/api/"}) {
+    INFO(path);
+    CHECK(MatchRoute(Method::kGet, path).outcome == Outcome::kNotFound);
+  }
 }
 
 TEST_CASE("path parameters are taken from their segment", "[router]") {
@@ -96,7 +122,7 @@ TEST_CASE("a known path under another method is 405 with Starlette's Allow", "[r
         Case{Method::kGet, "/api/concurrency_limits/filter", "POST"},
         Case{Method::kPost, "/api/concurrency_limits/tag/db", "GET"},
         Case{Method::kGet, "/api/concurrency_limits/tag/db/reset", "POST"},
-        Case{Method::kGet, "/api/v2/concurrency_limits", "POST"},
+        Case{Method::kGet, "/api/v2/concurrency_limits/", "POST"},
         Case{Method::kPost, "/api/v2/concurrency_limits/db", "GET"},
         Case{Method::kOther, "/api/v2/concurrency_limits/filter", "GET"},
         Case{Method::kGet, "/api/v2/concurrency_limits/leases/x/renew", "POST"}}) {
