@@ -333,6 +333,7 @@ bool FieldReader::List(const LocNode& loc, element value, size_t min_items, Item
   int64_t index = 0;
   const simdjson::dom::array items = value.get_array().value_unsafe();
   for (element item : items) {
+    if (full()) return false;  // nothing more would be reported
     const LocNode item_loc{&loc, index++};
     std::optional<T> parsed = (this->*read_item)(item_loc, item);
     if (parsed) {

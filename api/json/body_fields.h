@@ -62,8 +62,13 @@ class FieldReader {
                   std::vector<std::string_view>* out);
   bool UuidList(const LocNode& loc, element value, std::vector<Uuid>* out);
 
-  void Record(ValidationError error) { errors_->push_back(std::move(error)); }
+  // Keeps the first kMaxReportedErrors errors; the rest only count as a
+  // failure (ok() is already false).
+  void Record(ValidationError error) {
+    if (!full()) errors_->push_back(std::move(error));
+  }
   bool ok() const { return errors_->empty(); }
+  bool full() const { return errors_->size() >= kMaxReportedErrors; }
   size_t error_count() const { return errors_->size(); }
 
  private:

@@ -32,6 +32,12 @@ struct ValidationError {
 
 using ValidationErrors = std::vector<ValidationError>;
 
+// A 422 lists at most this many errors, the first ones found; validation
+// stops reading a list once they are found. Deviation (README): pydantic
+// lists every error, so Prefect answers a 1 MB list of bad items with a
+// 100 MB body.
+inline constexpr size_t kMaxReportedErrors = 100;
+
 std::vector<LocPart> LocPath(const LocNode& node);
 
 // A bound of a numeric constraint as pydantic prints it: in the message as

@@ -354,7 +354,7 @@ TEST_CASE("a text body on a create fails after the API-version check", "[dispatc
   CHECK(server.Call(request).status == 400);
 }
 
-TEST_CASE("a chunked body without a Content-Type is not JSON; with a Content-Length it is",
+TEST_CASE("a chunked body without a Content-Type is not JSON, but with a Content-Length it is",
           "[dispatch]") {
   Server server;
   ApiRequest request;

@@ -42,6 +42,29 @@ TEST_CASE("a create field with a default refuses an explicit null", "[parsing]")
   CHECK(errors[2].input == "null");
 }
 
+TEST_CASE("a list of 1,000 bad items reports its first 100 errors, in order", "[parsing]") {
+  std::string ids = "[";
+  for (int i = 0; i < 1000; ++i) ids += i ? ",1" : "1";
+  ParsedBody json(R"({"slot_override":)" + ids + "]}");
+  std::vector<Uuid> overrides;
+  ValidationErrors errors;
+  REQUIRE_FALSE(ParseTagReset(json.body(), &overrides, &errors));
+  REQUIRE(errors.size() == kMaxReportedErrors);
+  CHECK(errors.front().type == "uuid_type");
+  CHECK(std::get<int64_t>(errors.front().loc.back()) == 0);
+  CHECK(std::get<int64_t>(errors.back().loc.back()) == 99);
+}
+
+TEST_CASE("a body with more than 100 errors over several fields reports exactly 100", "[parsing]") {
+  std::string names = "[";
+  for (int i = 0; i < 150; ++i) names += i ? ",7" : "7";
+  ParsedBody json(R"({"names":)" + names + R"(],"slots":0})");
+  SlotsAcquire request;
+  ValidationErrors errors;
+  REQUIRE_FALSE(ParseSlotsAcquire(json.body(), false, &request, &errors));
+  CHECK(errors.size() == kMaxReportedErrors);
+}
+
 TEST_CASE("a missing model field reports the whole body as input", "[parsing]") {
   ParsedBody json(R"({"name":"x"})");
   NewLimit spec;
@@ -109,7 +132,7 @@ TEST_CASE("integers take what pydantic's lax mode takes: digit strings and boole
   CHECK(list_errors[0].type == "int_type");
 }
 
-TEST_CASE("numbers take numeric strings and booleans; booleans take pydantic's words",
+TEST_CASE("numbers take numeric strings and booleans, and booleans take pydantic's words",
           "[parsing]") {
   ParsedBody json(R"({"name":"x","limit":1,"active":"off","slot_decay_per_second":" 2.5 "})");
   NewLimit spec;
