@@ -27,14 +27,15 @@ constexpr Micros kTickPerInput = std::chrono::milliseconds(1);
 }
 
 bool IsKnownStatus(int status) {
-  for (int known : {200, 201, 204, 400, 404, 405, 409, 410, 422, 423}) {
+  for (int known : {200, 201, 204, 307, 400, 404, 405, 409, 410, 422, 423, 500}) {
     if (status == known) return true;
   }
   return false;
 }
 
-// Refusals change nothing; 423 is not one of them (a v2 denial is recorded).
-bool IsRefusal(int status) { return status >= 400 && status != 423; }
+// Refusals and redirects change nothing; 423 is not one of them (a v2
+// denial is recorded).
+bool IsRefusal(int status) { return status == 307 || (status >= 400 && status != 423); }
 
 // JSON as RFC 8259 has it. A 422 echoes numbers simdjson cannot hold (as
 // Python would take them), so those fall back to the scanner that found them.
@@ -48,7 +49,17 @@ bool IsValidJson(const std::string& text) {
 
 void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   if (!IsKnownStatus(answer.status)) Finding("unexpected status", request, answer);
-  if ((answer.status == 204) != answer.body.empty()) Finding("body vs 204", request, answer);
+  const bool bodyless = answer.status == 204 || answer.status == 307;
+  if (bodyless != answer.body.empty()) Finding("body vs 204/307", request, answer);
+  if ((answer.status == 307) != !answer.location.empty()) {
+    Finding("Location vs 307", request, answer);
+  }
+  // Prefect's own 500: a text body (not JSON by its Content-Type) that is
+  // not UTF-8, where a 422 would echo it. Any other 500 is a finding.
+  if (answer.status == 500 && (!request.content_type ||
+                               answer.body != R"({"exception_message":"Internal Server Error"})")) {
+    Finding("500", request, answer);
+  }
   if (!answer.body.empty() && !IsValidJson(answer.body))
     Finding("body is not JSON", request, answer);
   if ((answer.status == 405) != !answer.allow.empty()) Finding("Allow vs 405", request, answer);

@@ -1,9 +1,12 @@
 // Fuzzes routing and the request parts around it: the method, the raw target
 // (path and query string, percent-decoded as cpp-httplib decodes them), the
-// x-prefect-api-version and Authorization headers, and a body.
+// x-prefect-api-version, Authorization, Content-Type and Host headers, and a
+// body.
 //
-// Input: newline-separated fields "METHOD\nTARGET\nAPI-VERSION\nAUTHORIZATION\nBODY";
-// the body is everything after the fourth newline, missing fields are empty.
+// Input: newline-separated fields
+// "METHOD\nTARGET\nAPI-VERSION\nAUTHORIZATION\nCONTENT-TYPE\nHOST\nBODY"; the
+// body is everything after the sixth newline, missing fields are empty. A
+// Content-Type field of "-" stands for no Content-Type header.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view target = NextField(&rest);
   const std::string_view api_version = NextField(&rest);
   const std::string_view authorization = NextField(&rest);
+  const std::string_view content_type = NextField(&rest);
+  const std::string_view host = NextField(&rest);
 
   const size_t question = target.find('?');
   const std::string path = PercentDecode(target.substr(0, question), false);
@@ -82,7 +87,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   slotd::api::ApiRequest request;
   request.method = method;
   request.path = path;
+  if (question != std::string_view::npos) request.raw_query = target.substr(question + 1);
   request.body = rest;
+  if (content_type != "-") request.content_type = content_type;
+  request.host_header = host;
+  request.server_address = "127.0.0.1";
+  request.server_port = 4200;
   request.api_version_header = api_version;
   if (client) request.csrf_client = *client;
   slotd::fuzz::FuzzServer::Get().Call(request);
