@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "api/json/python_float_repr.h"
+#include "api/json/utf8.h"
 
 namespace slotd::api {
 namespace {
@@ -33,39 +34,6 @@ constexpr char EscapeLetter(unsigned char c) {
   }
 }
 
-// U+FFFD, written for each byte that does not start a valid UTF-8 sequence
-// (Python decodes request paths with errors="replace"; request bodies are
-// valid UTF-8 by the time they get here).
-constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
-
-// The length of the valid UTF-8 sequence at text[i] (a byte >= 0x80), or 0.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) min_second = 0xa0;  // no overlong forms
-    if (lead == 0xed) max_second = 0x9f;  // no surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) min_second = 0x90;
-    if (lead == 0xf4) max_second = 0x8f;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  const auto second = static_cast<unsigned char>(text[i + 1]);
-  if (second < min_second || second > max_second) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 0;
-  }
-  return length;
-}
-
 // Writes the last `width` decimal digits of `value` at `at`, zero-padded.
 void PutDigits(char* at, unsigned value, int width) {
   for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
@@ -80,11 +48,14 @@ void AppendJsonString(std::string* out, std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      const size_t length = Utf8SequenceLength(text, i);
+      const int length = Utf8SequenceLength(text.substr(i));
       if (length > 0) {
-        i += length - 1;
+        i += static_cast<size_t>(length) - 1;
         continue;
       }
+      // U+FFFD for each byte that does not start a valid sequence (Python
+      // decodes request paths with errors="replace"; request bodies are
+      // valid UTF-8 by the time they get here).
       out->append(text.data() + run_start, i - run_start);
       out->append(kReplacementCharacter);
       run_start = i + 1;

@@ -69,18 +69,32 @@ std::string_view StripSpace(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
+// ASCII case-insensitive equality with a lower-case `lower`.
+bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool BodyIsJson(const ApiRequest& request) {
   if (!request.content_type) return !request.chunked;
   // email.message's get_content_type: the part before any ';', stripped and
-  // lower-cased, must hold exactly one '/'.
-  std::string type(StripSpace(request.content_type->substr(0, request.content_type->find(';'))));
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // compared without case, must hold exactly one '/'. Read in place: every
+  // request with a body passes here.
+  const std::string_view type =
+      StripSpace(request.content_type->substr(0, request.content_type->find(';')));
   const size_t slash = type.find('/');
-  if (slash == std::string::npos || type.find('/', slash + 1) != std::string::npos) return false;
-  const std::string_view subtype = std::string_view(type).substr(slash + 1);
-  return type.starts_with("application/") && (subtype == "json" || subtype.ends_with("+json"));
+  if (slash == std::string_view::npos || type.find('/', slash + 1) != std::string_view::npos) {
+    return false;
+  }
+  const std::string_view subtype = type.substr(slash + 1);
+  return EqualsIgnoreCase(type.substr(0, slash), "application") &&
+         (EqualsIgnoreCase(subtype, "json") ||
+          (subtype.size() >= 5 && EqualsIgnoreCase(subtype.substr(subtype.size() - 5), "+json")));
 }
 
 bool BodyParser::Parse(std::string_view raw, Body* body, ApiResponse* out) {

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "api/json/utf8.h"
+
 namespace slotd::api {
 namespace {
 
@@ -28,42 +30,12 @@ void AppendQuoted(std::string* out, std::string_view text) {
   for (char c : text) AppendQuotedByte(out, static_cast<unsigned char>(c));
 }
 
-// The length of the valid UTF-8 sequence at the start of `text`, or, when
-// there is none, the negated length of its maximal invalid prefix (what one
-// U+FFFD replaces in Python's "replace" decoding).
-int Utf8SequenceLength(std::string_view text) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  int length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return -1;
-  }
-  for (int i = 1; i < length; ++i) {
-    if (static_cast<size_t>(i) >= text.size()) return -i;
-    const unsigned char b = byte(i);
-    if (i == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF)) return -i;
-  }
-  return length;
-}
-
 // The decoded path as Starlette's URL writes it, quoted.
 void AppendPath(std::string* out, std::string_view path) {
   while (!path.empty()) {
     const int length = Utf8SequenceLength(path);
     if (length < 0) {
-      AppendQuoted(out, "\xEF\xBF\xBD");
+      AppendQuoted(out, kReplacementCharacter);
       path.remove_prefix(static_cast<size_t>(-length));
       continue;
     }
