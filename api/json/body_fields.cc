@@ -1,7 +1,6 @@
 #include "api/json/body_fields.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -10,6 +9,7 @@
 
 #include "api/json/input_echo.h"
 #include "api/json/pydantic_uuid_error.h"
+#include "api/json/python_text.h"
 
 namespace slotd::api {
 namespace {
@@ -89,11 +89,11 @@ std::optional<double> NumberFromString(std::string_view text) {
   std::string plain;
   size_t i = 0;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) plain.push_back(text[i++]);
-  std::string word;
-  for (size_t j = i; j < text.size(); ++j) word.push_back(static_cast<char>(std::tolower(text[j])));
-  if (word == "inf" || word == "infinity" || word == "nan") {
-    const double value = word == "nan" ? std::numeric_limits<double>::quiet_NaN()
-                                       : std::numeric_limits<double>::infinity();
+  const std::string_view word = text.substr(i);
+  const bool nan = EqualsIgnoreCase(word, "nan");
+  if (nan || EqualsIgnoreCase(word, "inf") || EqualsIgnoreCase(word, "infinity")) {
+    const double value =
+        nan ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
     return plain == "-" ? -value : value;
   }
   const std::string_view rest = text.substr(i);
@@ -121,13 +121,11 @@ std::optional<double> NumberFromString(std::string_view text) {
 
 // The strings pydantic reads as booleans (in any case).
 std::optional<bool> BoolFromString(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (std::string_view yes : {"1", "on", "t", "true", "y", "yes"}) {
-    if (lower == yes) return true;
+    if (EqualsIgnoreCase(text, yes)) return true;
   }
   for (std::string_view no : {"0", "off", "f", "false", "n", "no"}) {
-    if (lower == no) return false;
+    if (EqualsIgnoreCase(text, no)) return false;
   }
   return std::nullopt;
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "api/json/python_float_repr.h"
-#include "api/json/utf8.h"
+#include "api/json/python_text.h"
 
 namespace slotd::api {
 namespace {

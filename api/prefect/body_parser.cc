@@ -1,10 +1,10 @@
 #include "api/prefect/body_parser.h"
 
-#include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "api/json/python_text.h"
 #include "api/json/syntax_error_location.h"
 #include "api/json/writer.h"
 
@@ -67,15 +67,6 @@ std::string_view StripSpace(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-// ASCII case-insensitive equality with a lower-case `lower`.
-bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
-  }
-  return true;
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cstdint>
 
-#include "api/json/utf8.h"
+#include "api/json/python_text.h"
 
 namespace slotd::api {
 namespace {

@@ -1,6 +1,7 @@
-// UTF-8 as Python validates it when it decodes with errors="replace": the
-// one rule both the JSON writer and the redirect Location apply to bytes
-// that came off the wire.
+// Text as Python reads it, for the rules the JSON layer and Prefect's
+// routes share: UTF-8 validity as Python decodes with errors="replace"
+// (the JSON writer, the redirect Location), and ASCII case folding (lax
+// number and boolean words, media types).
 #pragma once
 
 #include <string_view>
@@ -12,6 +13,11 @@ namespace slotd::api {
 // the negated length of its maximal invalid prefix, at least 1 (the bytes
 // one U+FFFD replaces in Python's decoding).
 int Utf8SequenceLength(std::string_view text);
+
+// Whether `text` equals `lower` (lower-case ASCII) ignoring ASCII case, as
+// Python's str.lower() comparisons do for the words pydantic and the email
+// package read.
+bool EqualsIgnoreCase(std::string_view text, std::string_view lower);
 
 // U+FFFD, the replacement character.
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";

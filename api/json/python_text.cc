@@ -1,5 +1,6 @@
-#include "api/json/utf8.h"
+#include "api/json/python_text.h"
 
+#include <cctype>
 #include <cstddef>
 
 namespace slotd::api {
@@ -29,6 +30,14 @@ int Utf8SequenceLength(std::string_view text) {
     if (i == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF)) return -i;
   }
   return length;
+}
+
+bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace slotd::api
