@@ -20,6 +20,16 @@ packages=(
   clang-format-14           # the layout check (scripts/check-format.sh)
   libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
   python3-venv              # the differential tests' .venv (scripts/python-env.sh)
+  # The benchmarks (bench/http/). They start their own instances of nginx and
+  # Redis on free ports as the current user; the system services these
+  # packages install (on a machine with systemd, started on ports 80 and
+  # 6379) are not used.
+  wrk                       # HTTP load generator of every wrk scenario
+  curl                      # bench/http/create_limits.sh
+  strace                    # system calls per request (bench/http/profile.sh)
+  nginx-light               # fixed-body HTTP anchor (bench/http/anchors.sh)
+  redis-server              # Lua semaphore anchor (bench/http/anchors.sh)
+  redis-tools               # redis-benchmark, redis-cli
 )
 packages+=("$@")
 
