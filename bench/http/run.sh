@@ -225,8 +225,8 @@ fi
 if [[ ${PROFILE:-0} == 1 ]]; then
   for scenario in v2_cycle v1_cycle lease_cycle get_by_name filter_200; do
     log "callgrind: $scenario"
-    BUILD_DIR=$BUILD_DIR SKIP_BUILD=1 BRIEF=1 OUT_DIR=$OUT_DIR/profile/$scenario \
-      bench/http/profile.sh "$scenario" "${PROFILE_SECONDS:-10}" >&2
+    PROFILE_BUILD_DIR=$BUILD_DIR SLOTD=$BUILD_DIR/slotd SKIP_BUILD=1 BRIEF=1 \
+      OUT_DIR=$OUT_DIR/profile/$scenario bench/http/profile.sh "$scenario" "${PROFILE_SECONDS:-10}" >&2
   done
 fi
 
