@@ -2,6 +2,7 @@
 # Creates the limits the wrk scenarios use, on the slotd at URL (its root,
 # e.g. http://127.0.0.1:4200):
 #   bench-cycle, bench-lease   v2, limit 10^9 (never full: the cycles measure granting)
+#   bench-pipeline             v2, limit 100,000 (wrk/pipeline16.lua)
 #   tag:bench-v1               v1 tag limit bench-v1, limit 10^9
 #   bench-filter-000..199      so that a filter of 200 returns a full page
 #   bench-contended            limit 4 (with --contended-only: deleted and
@@ -27,6 +28,7 @@ expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-contended","limit":4}
 
 expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-cycle","limit":1000000000}'
 expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-lease","limit":1000000000}'
+expect 201 -- POST /v2/concurrency_limits/ '{"name":"bench-pipeline","limit":100000}'
 expect 201 -- POST /concurrency_limits/ '{"tag":"bench-v1","concurrency_limit":1000000000}'
 for i in $(seq -f %03g 0 199); do
   expect 201 -- POST /v2/concurrency_limits/ "{\"name\":\"bench-filter-$i\",\"limit\":10}"
