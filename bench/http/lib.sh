@@ -192,3 +192,46 @@ bench_priority() {
   bench_nice=()
   ((NICE == 0)) || bench_nice=(nice -n "$NICE")
 }
+
+# bench_start_prefect NAME OUT_DIR: the real Prefect server of the pinned
+# release (tests/prefect/requirements.txt, in .venv/, built by
+# scripts/python-env.sh on the first run) started as the differential tests
+# start it (tests/prefect/conftest.py): uvicorn on Prefect's app, SQLite in
+# OUT_DIR/NAME/, the in-memory lease storage, the web server only (no UI, no
+# background services), no telemetry, on a free port. Sets bench_port and
+# bench_pid once /api/health answers 200 (it takes seconds).
+bench_start_prefect() {
+  local name=$1 out=$2
+  local home=$out/$name
+  mkdir -p "$home"
+  scripts/python-env.sh >&2
+  bench_port=$(bench_free_port)
+  # Without any PREFECT_ setting of the caller's.
+  local env_args=() var
+  for var in $(compgen -e); do
+    [[ $var == PREFECT* ]] && env_args+=(-u "$var")
+  done
+  (cd "$home" && exec env "${env_args[@]}" \
+    PREFECT_HOME="$home" \
+    PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:///$home/prefect.db" \
+    PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE=prefect.server.concurrency.lease_storage.memory \
+    PREFECT_SERVER_UI_ENABLED=false \
+    PREFECT_SERVER_ANALYTICS_ENABLED=false \
+    PREFECT_API_BLOCKS_REGISTER_ON_START=false \
+    PREFECT__SERVER_WEBSERVER_ONLY=1 \
+    PREFECT_LOGGING_SERVER_LEVEL=WARNING \
+    "${bench_nice[@]}" "$OLDPWD/.venv/bin/python" -m uvicorn --factory \
+    prefect.server.api.server:create_app --host "$BENCH_HOST" --port "$bench_port" \
+    --log-level warning) >"$out/$name.stdout" 2>"$out/$name.stderr" &
+  bench_pid=$!
+  bench_track "$bench_pid"
+  for _ in $(seq 1200); do
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$BENCH_HOST:$bench_port/api/health") == 200 ]]; then
+      return 0
+    fi
+    kill -0 "$bench_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$out/$name.stderr" >&2
+  bench_die "the Prefect server did not start"
+}

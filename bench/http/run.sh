@@ -3,14 +3,21 @@
 #
 #   bench/http/run.sh
 #
-# Builds Release into build/, starts slotd and the bare cpp-httplib floor
-# server (bench/http/floor_server.cc) on free 127.0.0.1 ports, creates the
-# limits the scenarios use, and runs the wrk scenarios of bench/http/wrk/ in
-# ROUNDS rounds, alternating slotd and the floor scenario by scenario (and
-# which goes first, round by round). Then a connection sweep of the v2 cycle
-# (1..256 connections) on both, the engine benchmark (build/slotd_engine_bench)
-# and the memory benchmark (build/slotd_memory_bench). Writes bench/RESULTS.md
-# and the PNG plots beside it (bench/http/report.py, gnuplot).
+# Builds Release into build/, starts slotd, the bare cpp-httplib floor
+# server (bench/http/floor_server.cc) and the real Prefect server of the
+# pinned release (SQLite; .venv/, built by scripts/python-env.sh; started as
+# tests/prefect/conftest.py starts it) on free 127.0.0.1 ports, creates the
+# limits the scenarios use on each, and runs the wrk scenarios of
+# bench/http/wrk/ in ROUNDS rounds, the servers in turn scenario by scenario
+# (which goes first rotates round by round). Prefect also runs the v2 cycle at
+# one connection each round: with SQLite it answers concurrent writes 503
+# ("database is locked", which its client retries), so one connection is its
+# best case. Then a connection sweep of the v2 cycle (1..256 connections) on
+# slotd and the floor, the anchors (bench/http/anchors.sh: nginx and a Redis
+# Lua semaphore beside slotd, pipelining at depth 16), the engine benchmark
+# (build/slotd_engine_bench) and the memory benchmark
+# (build/slotd_memory_bench). Writes bench/RESULTS.md and the PNG plots beside
+# it (bench/http/report.py, gnuplot).
 #
 # Settings (environment):
 #   DURATION=10        seconds per scenario run
@@ -22,6 +29,9 @@
 #   SWEEP_ROUNDS=2     sweeps (alternating which server goes first); medians
 #   FLOOR_SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200"
 #                      scenarios also run against the floor ("v2_cycle" at least)
+#   PREFECT_SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200 contended"
+#                      scenarios also run against the real Prefect server
+#   SKIP_PREFECT=1     no Prefect server (RESULTS.md then has no slotd / Prefect)
 #   PIN=0              1: servers on CPU 0, wrk on CPU 1 (taskset). Off by
 #                      default: squeezing cpp-httplib's thread per connection
 #                      onto one CPU collapsed both servers (down to tens of
@@ -37,7 +47,7 @@
 #   ENGINE_BENCH_ARGS="--benchmark_repetitions=3 --benchmark_report_aggregates_only=true"
 #                      arguments of the engine benchmark; RESULTS.md shows the
 #                      medians when there are repetitions
-#   SKIP_ENGINE=1 / SKIP_MEMORY=1 / SKIP_SWEEP=1
+#   SKIP_ENGINE=1 / SKIP_MEMORY=1 / SKIP_SWEEP=1 / SKIP_ANCHORS=1
 #   PROFILE=1          also count instructions per request under callgrind
 #                      (bench/http/profile.sh, PROFILE_SECONDS=10 per server
 #                      and scenario) and add the table to RESULTS.md
@@ -54,6 +64,8 @@ SWEEP_DURATION=${SWEEP_DURATION:-5}
 SWEEP_ROUNDS=${SWEEP_ROUNDS:-2}
 FLOOR_SCENARIOS=${FLOOR_SCENARIOS:-v2_cycle v1_cycle lease_cycle get_by_name filter_200}
 SCENARIOS="v2_cycle v1_cycle lease_cycle get_by_name filter_200 contended"
+PREFECT_SCENARIOS=${PREFECT_SCENARIOS:-$SCENARIOS}
+[[ ${SKIP_PREFECT:-0} == 1 ]] && PREFECT_SCENARIOS=
 PIN=${PIN:-0}
 NICE=${NICE:-$( ((EUID == 0)) && echo -10 || echo 0)}
 BUILD_DIR=${BUILD_DIR:-build}
@@ -64,18 +76,13 @@ WRK_DIR=bench/http/wrk
 HOST=127.0.0.1
 
 log() { echo "bench: $*" >&2; }
+BENCH_NAME=bench
+source bench/http/lib.sh
 
 # ---- packages and build ------------------------------------------------------
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v gnuplot >/dev/null || need+=(gnuplot-nox)
-command -v curl >/dev/null || need+=(curl)
-command -v valgrind >/dev/null || need+=(valgrind)
-if [[ -x scripts/install-deps.sh ]]; then
-  scripts/install-deps.sh wrk gnuplot-nox curl valgrind
-elif ((${#need[@]})); then
-  apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
+# wrk, curl, nginx, Redis (scripts/install-deps.sh's list) and the plots'
+# and profile's tools.
+bench_deps gnuplot-nox valgrind
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
@@ -101,12 +108,10 @@ fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- servers -----------------------------------------------------------------
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap stop_servers EXIT
+# Every server started here (start below, bench_start_prefect) is tracked
+# by lib.sh and stopped on exit.
+trap bench_stop_all EXIT
+declare -A url pid
 
 # start NAME COMMAND...: runs the command (which prints "... listening on
 # http://HOST:PORT/api" with --port 0) and sets $port.
@@ -114,7 +119,8 @@ start() {
   local name=$1
   shift
   "${server_cpu[@]}" "$@" >"$OUT_DIR/$name.stdout" 2>"$OUT_DIR/$name.stderr" &
-  pids+=($!)
+  pid[$name]=$!
+  bench_track $!
   for _ in $(seq 100); do
     port=$(sed -n 's#.*listening on http://[^:]*:\([0-9]*\)/api.*#\1#p' "$OUT_DIR/$name.stdout")
     [[ -n $port ]] && return 0
@@ -127,32 +133,44 @@ start() {
 
 # shellcheck disable=SC2086
 start slotd "$BUILD_DIR/slotd" --host $HOST --port 0 --quiet ${SLOTD_ARGS:-}
-slotd_url=http://$HOST:$port
+url[slotd]=http://$HOST:$port
 # shellcheck disable=SC2086
 start floor "$BUILD_DIR/slotd_floor_server" --host $HOST --port 0 ${FLOOR_ARGS:-}
-floor_url=http://$HOST:$port
-log "slotd at $slotd_url, floor at $floor_url, raw output in $OUT_DIR"
+url[floor]=http://$HOST:$port
+if [[ -n $PREFECT_SCENARIOS ]]; then
+  # At the servers' priority (bench_start_prefect runs it under bench_nice).
+  bench_nice=("${nice_prefix[@]}")
+  bench_start_prefect prefect "$OUT_DIR"
+  bench_nice=()
+  url[prefect]=http://$HOST:$bench_port
+  pid[prefect]=$bench_pid
+  prefect_version=$(.venv/bin/python -c 'import prefect; print(prefect.__version__)')
+fi
+log "servers: $(for s in "${!url[@]}"; do echo -n "$s ${url[$s]}  "; done)raw output in $OUT_DIR"
 
 # ---- limits the scenarios use ------------------------------------------------
-bench/http/create_limits.sh "$slotd_url"
+bench/http/create_limits.sh "${url[slotd]}"
+[[ -z $PREFECT_SCENARIOS ]] || bench/http/create_limits.sh "${url[prefect]}"
 
 # ---- runs --------------------------------------------------------------------
 # run PHASE ROUND SERVER SCENARIO CONNECTIONS SECONDS: one wrk run, its RESULT
 # line appended to results.txt with the run's coordinates.
 run() {
-  local phase=$1 round=$2 server=$3 scenario=$4 connections=$5 seconds=$6 url
-  [[ $server == slotd ]] && url=$slotd_url || url=$floor_url
-  if [[ $server == slotd && $scenario == contended ]]; then
-    bench/http/create_limits.sh "$slotd_url" --contended-only
+  local phase=$1 round=$2 server=$3 scenario=$4 connections=$5 seconds=$6
+  if [[ $server != floor && $scenario == contended ]]; then
+    bench/http/create_limits.sh "${url[$server]}" --contended-only
   fi
+  local args=()
+  # At Prefect's rate a lag of 4096 requests would leave no release in a
+  # run; 64 requests later its renew has been answered all the same.
+  [[ $server == prefect && $scenario == lease_cycle ]] && args=(-- lag=64)
   local raw=$OUT_DIR/$phase-$round-$server-$scenario-c$connections.txt
-  local pid=${pids[0]}
-  [[ $server == floor ]] && pid=${pids[1]}
+  local server_pid=${pid[$server]}
   local cpu_before cpu_after
-  cpu_before=$(awk '{print $14 + $15, $15}' "/proc/$pid/stat")
+  cpu_before=$(awk '{print $14 + $15, $15}' "/proc/$server_pid/stat")
   "${wrk_cpu[@]}" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 5s \
-    -s "$WRK_DIR/$scenario.lua" "$url" >"$raw" 2>&1 || true
-  cpu_after=$(awk '{print $14 + $15, $15}' "/proc/$pid/stat")
+    -s "$WRK_DIR/$scenario.lua" "${url[$server]}" "${args[@]}" >"$raw" 2>&1 || true
+  cpu_after=$(awk '{print $14 + $15, $15}' "/proc/$server_pid/stat")
   local line
   line=$(grep '^RESULT ' "$raw" || true)
   if [[ -z $line ]]; then
@@ -170,17 +188,25 @@ run() {
 }
 
 : >"$OUT_DIR/results.txt"
+all_servers=(slotd floor)
+[[ -z $PREFECT_SCENARIOS ]] || all_servers+=(prefect)
 for round in $(seq "$ROUNDS"); do
-  servers=(slotd floor)
-  ((round % 2 == 0)) && servers=(floor slotd)
+  servers=()
+  for k in "${!all_servers[@]}"; do
+    servers+=("${all_servers[$(((round - 1 + k) % ${#all_servers[@]}))]}")
+  done
   for scenario in $SCENARIOS; do
     connections=$CONNECTIONS
     [[ $scenario == contended ]] && connections=$CONTENDED_CONNECTIONS
     for server in "${servers[@]}"; do
       [[ $server == floor && " $FLOOR_SCENARIOS " != *" $scenario "* ]] && continue
+      [[ $server == prefect && " $PREFECT_SCENARIOS " != *" $scenario "* ]] && continue
       run main "$round" "$server" "$scenario" "$connections" "$DURATION"
     done
   done
+  if [[ " $PREFECT_SCENARIOS " == *" v2_cycle "* ]]; then
+    run prefect1 "$round" prefect v2_cycle 1 "$DURATION"
+  fi
 done
 
 if [[ ${SKIP_SWEEP:-0} != 1 ]]; then
@@ -197,9 +223,15 @@ fi
 
 # Requests the servers answered with a status other than expected would show
 # as "unexpected" in results.txt; slotd's own memory at the end is recorded too.
-grep VmRSS "/proc/${pids[0]}/status" >"$OUT_DIR/slotd_rss.txt" || true
-stop_servers
-pids=()
+grep VmRSS "/proc/${pid[slotd]}/status" >"$OUT_DIR/slotd_rss.txt" || true
+bench_stop_all
+
+# ---- anchors: nginx, Redis, pipelining ------------------------------------------
+if [[ ${SKIP_ANCHORS:-0} != 1 ]]; then
+  log "anchors (bench/http/anchors.sh)"
+  SLOTD=$BUILD_DIR/slotd NICE=$NICE DURATION=$DURATION ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS \
+    OUT_DIR=$OUT_DIR/anchors bench/http/anchors.sh >&2
+fi
 
 # ---- engine and memory benchmarks ---------------------------------------------
 if [[ ${SKIP_ENGINE:-0} != 1 ]]; then
@@ -245,6 +277,7 @@ load_before=$load_before
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 slotd_args=${SLOTD_ARGS:-}
 floor_args=${FLOOR_ARGS:-}
+prefect_version=${prefect_version:-}
 EOF
 python3 bench/http/report.py "$OUT_DIR" "$RESULTS_DIR"
 for plot in sweep engine_threads; do

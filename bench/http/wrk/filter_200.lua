@@ -3,7 +3,13 @@
 local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 common.install("filter_200", { [200] = true })
 
-local filter = wrk.format("POST", common.v2 .. "/filter", common.json, '{"limit":200,"offset":0}')
+local filter
+
+-- Built in init(), once wrk has set the Host header from the URL (at load
+-- time wrk.format would leave it out, and HTTP/1.1 requires it).
+function init(args)
+  filter = wrk.format("POST", common.v2 .. "/filter", common.json, '{"limit":200,"offset":0}')
+end
 
 function request()
   return filter
