@@ -202,7 +202,7 @@ bench_priority() {
 # bench_pid once /api/health answers 200 (it takes seconds).
 bench_start_prefect() {
   local name=$1 out=$2
-  local home=$out/$name
+  local home=$out/$name root=$PWD
   mkdir -p "$home"
   scripts/python-env.sh >&2
   bench_port=$(bench_free_port)
@@ -220,7 +220,7 @@ bench_start_prefect() {
     PREFECT_API_BLOCKS_REGISTER_ON_START=false \
     PREFECT__SERVER_WEBSERVER_ONLY=1 \
     PREFECT_LOGGING_SERVER_LEVEL=WARNING \
-    "${bench_nice[@]}" "$OLDPWD/.venv/bin/python" -m uvicorn --factory \
+    "${bench_nice[@]}" "$root/.venv/bin/python" -m uvicorn --factory \
     prefect.server.api.server:create_app --host "$BENCH_HOST" --port "$bench_port" \
     --log-level warning) >"$out/$name.stdout" 2>"$out/$name.stderr" &
   bench_pid=$!
