@@ -55,10 +55,10 @@ Refusal BadRequest();
 // (the head from its first byte), or npos when it has none.
 size_t RequestLineEnd(std::string_view head);
 
-// Whether a complete head (request line to the blank line) has a line
-// starting with SP or HTAB after the request line: an obs-fold, which Beast
-// would unfold.
-bool HasObsFold(std::string_view head);
+// Whether the header fields of a head (the bytes after the request line, up
+// to and including the blank line) have a line starting with SP or HTAB: an
+// obs-fold, which Beast would unfold.
+bool HasObsFold(std::string_view fields);
 
 // Field count, header block and field line bounds: 431 or 400.
 std::optional<Refusal> CheckFieldSizes(const boost::beast::http::fields& fields);
