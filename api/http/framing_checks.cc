@@ -136,4 +136,18 @@ bool IsAcceptableChunkExtension(std::string_view extensions) {
   });
 }
 
+bool EndsInsideQuotedString(std::string_view line) {
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (!quoted) {
+      quoted = line[i] == '"';
+    } else if (line[i] == '\\') {
+      if (++i == line.size()) return true;
+    } else if (line[i] == '"') {
+      quoted = false;
+    }
+  }
+  return quoted;
+}
+
 }  // namespace slotd::api

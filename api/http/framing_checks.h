@@ -90,4 +90,12 @@ std::optional<Refusal> CheckContentEncoding(const boost::beast::http::fields& fi
 // line end by other parsers (the "funky chunks" desync).
 bool IsAcceptableChunkExtension(std::string_view extensions);
 
+// Whether `line` (a chunk line up to its first CR) ends inside a quoted
+// string, counting quotes and backslash escapes as Beast's chunk-ext parser
+// does. Beast would then read the quoted value past the line end, ask for
+// more bytes, and on each retry take the chunk's size off the body limit
+// again (a spurious 413 that depends on how the bytes arrived); such an
+// extension holds a CR, which IsAcceptableChunkExtension refuses anyway.
+bool EndsInsideQuotedString(std::string_view line);
+
 }  // namespace slotd::api

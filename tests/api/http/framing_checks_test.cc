@@ -133,3 +133,13 @@ TEST_CASE("chunk extensions are bounded and hold no control byte but HTAB", "[fr
   CHECK_FALSE(IsAcceptableChunkExtension(std::string(";a=\"\0\"", 6)));
   CHECK_FALSE(IsAcceptableChunkExtension(";a=\"\x7f\""));
 }
+
+TEST_CASE("a chunk line that ends inside a quoted extension value is told apart",
+          "[framing_checks]") {
+  CHECK_FALSE(EndsInsideQuotedString("5;a=b"));
+  CHECK_FALSE(EndsInsideQuotedString("5;a=\"b\""));
+  CHECK_FALSE(EndsInsideQuotedString("5;a=\"b\\\"c\""));
+  CHECK(EndsInsideQuotedString("5;a=\"b"));
+  CHECK(EndsInsideQuotedString("5;a=\"b\\\""));
+  CHECK(EndsInsideQuotedString("5;a=\"b\\"));
+}

@@ -486,6 +486,10 @@ TEST_CASE("chunk extensions with control bytes, or too long, are refused", "[rea
   CHECK(Events(head + "2;a=\"" + std::string(300, 'x') + "\"\r\nab\r\n0\r\n\r\n") ==
         Events_{kBadRequest});
   CHECK(Events(head + "0;a=\"\r\"\r\n\r\n") == Events_{kBadRequest});
+  // Beast would read the quoted value past the line and, fed in pieces,
+  // take the chunk's size off the body limit on every retry.
+  CHECK(Events(head + "5;a=\"\r\n\r\n+" + std::string(100, 'x') + "\"\r\n", Settings(16)) ==
+        Events_{kBadRequest});
 }
 
 TEST_CASE("a chunk line that does not end within its bound is refused", "[reader][memory]") {
