@@ -65,9 +65,10 @@ size_t RequestLineEnd(std::string_view head) {
   return line_feed == std::string_view::npos ? line_feed : line_feed + 1;
 }
 
-bool HasObsFold(std::string_view head) {
-  for (size_t i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1)) {
-    if (i + 1 < head.size() && IsOptionalWhitespace(head[i + 1])) return true;
+bool HasObsFold(std::string_view fields) {
+  if (!fields.empty() && IsOptionalWhitespace(fields.front())) return true;
+  for (size_t i = fields.find('\n'); i != std::string_view::npos; i = fields.find('\n', i + 1)) {
+    if (i + 1 < fields.size() && IsOptionalWhitespace(fields[i + 1])) return true;
   }
   return false;
 }
@@ -133,6 +134,20 @@ bool IsAcceptableChunkExtension(std::string_view extensions) {
     const auto byte = static_cast<unsigned char>(c);
     return (byte < 0x20 && byte != '\t') || byte == 0x7f;
   });
+}
+
+bool EndsInsideQuotedString(std::string_view line) {
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (!quoted) {
+      quoted = line[i] == '"';
+    } else if (line[i] == '\\') {
+      if (++i == line.size()) return true;
+    } else if (line[i] == '"') {
+      quoted = false;
+    }
+  }
+  return quoted;
 }
 
 }  // namespace slotd::api

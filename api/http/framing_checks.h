@@ -55,10 +55,10 @@ Refusal BadRequest();
 // (the head from its first byte), or npos when it has none.
 size_t RequestLineEnd(std::string_view head);
 
-// Whether a complete head (request line to the blank line) has a line
-// starting with SP or HTAB after the request line: an obs-fold, which Beast
-// would unfold.
-bool HasObsFold(std::string_view head);
+// Whether the header fields of a head (the bytes after the request line, up
+// to and including the blank line) have a line starting with SP or HTAB: an
+// obs-fold, which Beast would unfold.
+bool HasObsFold(std::string_view fields);
 
 // Field count, header block and field line bounds: 431 or 400.
 std::optional<Refusal> CheckFieldSizes(const boost::beast::http::fields& fields);
@@ -89,5 +89,13 @@ std::optional<Refusal> CheckContentEncoding(const boost::beast::http::fields& fi
 // lets a quoted value hold any byte, and a bare CR or LF there is read as a
 // line end by other parsers (the "funky chunks" desync).
 bool IsAcceptableChunkExtension(std::string_view extensions);
+
+// Whether `line` (a chunk line up to its first CR) ends inside a quoted
+// string, counting quotes and backslash escapes as Beast's chunk-ext parser
+// does. Beast would then read the quoted value past the line end, ask for
+// more bytes, and on each retry take the chunk's size off the body limit
+// again (a spurious 413 that depends on how the bytes arrived); such an
+// extension holds a CR, which IsAcceptableChunkExtension refuses anyway.
+bool EndsInsideQuotedString(std::string_view line);
 
 }  // namespace slotd::api

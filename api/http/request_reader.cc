@@ -266,12 +266,14 @@ RequestReader::Step RequestReader::State::CheckHead() {
 RequestReader::Step RequestReader::State::ReadBody(std::string_view bytes, size_t* consumed) {
   while (!parser->is_done() && !bytes.empty()) {
     if (chunk_line_next) {
-      // A chunk line whose end Beast cannot see within the bound is
-      // refused before Beast reads it, so a long line gets the same answer
-      // whether it came whole or in pieces.
+      // A chunk line whose end Beast cannot see within the bound, or whose
+      // quoted extension runs past its end, is refused before Beast reads
+      // it, so it gets the same answer whether it came whole or in pieces.
       const size_t skip = after_chunk_data ? 2 : 0;
       const std::string_view line = bytes.substr(std::min(bytes.size(), skip), kMaxChunkLineBytes);
-      if (line.find('\r') == std::string_view::npos && line.size() == kMaxChunkLineBytes) {
+      const size_t line_end = line.find('\r');
+      if (line_end == std::string_view::npos ? line.size() == kMaxChunkLineBytes
+                                             : EndsInsideQuotedString(line.substr(0, line_end))) {
         return Refuse(BadRequest());
       }
     }
@@ -305,7 +307,7 @@ RequestReader::Step RequestReader::State::Finish() {
 }
 
 RequestReader::RequestReader(const ReaderSettings* settings)
-    : settings_(settings), state_(std::make_unique<State>(settings)) {}
+    : state_(std::make_unique<State>(settings)) {}
 
 RequestReader::~RequestReader() = default;
 

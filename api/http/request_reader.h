@@ -78,7 +78,6 @@ class RequestReader {
 
  private:
   struct State;
-  const ReaderSettings* settings_;
   std::unique_ptr<State> state_;
 };
 
