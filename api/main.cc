@@ -2,9 +2,9 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,6 +12,7 @@
 
 #include "api/http/basic_auth.h"
 #include "api/http/http_server.h"
+#include "api/http/open_files.h"
 #include "api/http/tls.h"
 #include "api/options.h"
 #include "engine/slot_engine.h"
@@ -19,9 +20,6 @@
 namespace {
 
 using slotd::api::Options;
-
-// How long a stop waits for requests in flight before exiting anyway.
-constexpr auto kDrainTimeout = std::chrono::seconds(30);
 
 std::string UrlHost(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -32,7 +30,8 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
   settings.host = options.host;
   settings.port = options.port;
   settings.max_body_bytes = options.max_body_bytes;
-  settings.max_connections = options.threads;
+  settings.max_connections = options.max_connections;
+  settings.io_threads = options.io_threads;
   settings.request_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(options.request_timeout_seconds * 1000)));
   settings.auth_string = options.auth_string;
@@ -108,6 +107,19 @@ int main(int argc, char** argv) {
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
 
+  // Each connection holds a descriptor: the cap must fit under the limit.
+  const size_t open_files = slotd::api::RaiseOpenFileLimit();
+  const size_t connection_room = open_files > 2 * slotd::api::kReservedFiles
+                                     ? open_files - slotd::api::kReservedFiles
+                                     : open_files / 2;
+  if (options.max_connections > connection_room) {
+    std::fprintf(stderr,
+                 "slotd: warning: --max-connections %zu lowered to %zu: the open-file limit "
+                 "(ulimit -n) is %zu\n",
+                 options.max_connections, connection_room, open_files);
+    options.max_connections = connection_room;
+  }
+
   slotd::api::ServerSettings settings = SettingsFrom(options);
   settings.tls = tls.get();
   slotd::api::HttpServer server(context, settings);
@@ -117,30 +129,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   engine.StartSweeper(slotd::SecondsToMicros(options.lease_sweep_seconds));
-  std::atomic<bool> served{false};
-  std::thread listener([&] {
-    server.Serve();
-    served.store(true);
-  });
+  std::thread serving([&] { server.Serve(); });
   std::printf("slotd listening on %s://%s:%d/api\n", tls ? "https" : "http",
               UrlHost(options.host).c_str(), port);
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  // Serve returns once the answers being written are complete (at most 30 s).
   server.Stop();
-  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while (!served.load() && server.InFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  serving.join();
   engine.StopSweeper();
-  if (served.load()) {
-    listener.join();
-    return 0;
-  }
-  // Only idle keep-alive connections remain; httplib would wait out their
-  // timeout before returning. Nothing is left to finish, so leave now.
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(0);
+  return 0;
 }

@@ -1,8 +1,10 @@
 #include "api/options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
+#include <thread>
 
 namespace slotd::api {
 namespace {
@@ -47,6 +49,9 @@ bool SetText(std::string_view text, std::optional<std::string>* out) {
   return true;
 }
 
+// Beyond any open-file limit a Linux system grants by default.
+constexpr int64_t kMaxConnections = 10'000'000;
+
 // One setting: its flag, the environment variables that also set it (first
 // found wins), and how to store a value. Values are validated the same way
 // from either source.
@@ -88,9 +93,21 @@ const Setting kSettings[] = {
     {"--max-body-bytes",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_body_bytes); }},
+    {"--max-connections",
+     {},
+     [](std::string_view v, Options* o) {
+       return SetCount(v, 1, kMaxConnections, &o->max_connections);
+     }},
+    // The old name of --max-connections, from when each connection had a
+    // thread of its own; scripts still pass it.
     {"--threads",
      {},
-     [](std::string_view v, Options* o) { return SetCount(v, 1, 100000, &o->threads); }},
+     [](std::string_view v, Options* o) {
+       return SetCount(v, 1, kMaxConnections, &o->max_connections);
+     }},
+    {"--io-threads",
+     {},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, 1024, &o->io_threads); }},
     {"--max-limits",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_limits); }},
@@ -143,6 +160,8 @@ bool ApplyEnvironment(const EnvLookup& env, Options* out, std::string* error) {
 }
 
 }  // namespace
+
+size_t DefaultIoThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& env, Options* out,
                             std::string* error) {
@@ -211,9 +230,14 @@ Options (flags override the environment variables named in brackets):
   --lease-sweep-seconds S    how often expired leases are released (default 1)
                              [PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS]
   --max-body-bytes N         larger request bodies get 413 (default 1048576)
-  --threads N                most connections served at once (default 1024);
-                             one more is answered 503 {"detail": "Too many
-                             connections"} with Retry-After: 1, and closed
+  --max-connections N        most connections served at once, idle
+                             keep-alive ones included (default 10000, and at
+                             most the open-file limit less 64); one more is
+                             answered 503 {"detail": "Too many connections"}
+                             with Retry-After: 1, and closed
+  --threads N                the old name of --max-connections
+  --io-threads N             threads serving the connections, each running
+                             its own event loop (default: one per core)
   --max-limits N             most limits that may exist (default 1000000,
                              about 400 MB); creating one more is answered
                              503 {"detail": "Too many concurrency limits..."}

@@ -12,6 +12,9 @@
 
 namespace slotd::api {
 
+// One I/O thread per core (std::thread::hardware_concurrency, at least 1).
+size_t DefaultIoThreads();
+
 struct Options {
   std::string host = "127.0.0.1";
   int port = 4200;
@@ -20,7 +23,9 @@ struct Options {
   double max_slot_wait_seconds = 30;
   double lease_sweep_seconds = 1;
   size_t max_body_bytes = 1 << 20;
-  size_t threads = 1024;          // connections served at once
+  size_t max_connections = 10000;  // served at once; --threads is the old name
+  // Threads that serve connections, each with its own event loop.
+  size_t io_threads = DefaultIoThreads();
   size_t max_limits = 1'000'000;  // about 400 MB of limits
   size_t max_leases = 4'000'000;  // about 1 GB of leases
   double request_timeout_seconds = 30;

@@ -1,5 +1,7 @@
-// The HTTP front: cpp-httplib serving the API, with the limits, logging and
-// authentication of the slotd process.
+// The HTTP front: an HTTP/1.1 server on Boost.Asio serving the API, with the
+// framing rules, limits, logging and authentication of the slotd process.
+// A fixed set of I/O threads, each an event loop, serves every connection;
+// a connection costs memory, not a thread.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -19,9 +21,12 @@ struct ServerSettings {
   std::string host = "127.0.0.1";
   int port = 4200;  // 0: any free port
   size_t max_body_bytes = 1 << 20;
-  // Connections served at once; one more gets 503 and is closed.
-  size_t max_connections = 1024;
-  // From a request's first byte to its answer's last (BoundedServer).
+  // Connections served at once, idle keep-alive ones included; one more gets
+  // 503 and is closed.
+  size_t max_connections = 10000;
+  // Threads serving connections, each with its own event loop.
+  size_t io_threads = 1;
+  // From a request's first byte to its answer's last.
   std::chrono::milliseconds request_timeout{30000};
   std::optional<std::string> auth_string;  // "user:password" for Basic auth
   bool access_log = true;
@@ -37,19 +42,22 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens (connections queue from here on). Returns the port
-  // (the one the system chose when settings.port is 0), or -1.
+  // Binds and listens (connections queue from here on), with SO_REUSEADDR
+  // and a backlog of SOMAXCONN. Returns the port (the one the system chose
+  // when settings.port is 0), or -1. Prints nothing.
   int Bind();
 
-  // Accepts and serves until Stop(); returns once every connection thread
-  // has finished (an idle keep-alive connection lasts up to its timeout).
+  // Accepts and serves until Stop(), on the calling thread and
+  // settings.io_threads - 1 others; returns once every connection is closed.
   void Serve();
 
-  // Stops accepting. Requests in flight go on to completion. Thread-safe;
-  // not for a signal handler.
+  // Stops accepting and closes idle connections and those partly received;
+  // answers being written go on to completion, then their connections
+  // close; whatever is left after 30 s is closed. Thread-safe, also before
+  // Serve(); not for a signal handler.
   void Stop();
 
-  // Requests whose headers have arrived and whose answer is not yet written.
+  // Requests read in full whose answer is not yet written.
   int InFlight() const;
 
   // Connections being served (not counting ones answered 503).

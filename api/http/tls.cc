@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <boost/asio/ssl/context.hpp>
+
 namespace slotd::api {
 namespace {
 
@@ -38,6 +40,11 @@ TlsContext LoadTlsContext(const std::string& cert_path, const std::string& key_p
     return nullptr;
   }
   return context;
+}
+
+std::unique_ptr<boost::asio::ssl::context> AsioTlsContext(SSL_CTX* context) {
+  SSL_CTX_up_ref(context);
+  return std::make_unique<boost::asio::ssl::context>(context);
 }
 
 }  // namespace slotd::api

@@ -1,8 +1,10 @@
 #include "api/options.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace slotd::api::test {
@@ -41,6 +43,8 @@ TEST_CASE("defaults match a stock Prefect server", "[options]") {
   CHECK(parse.options.max_body_bytes == 1 << 20);
   CHECK(parse.options.max_limits == 1'000'000);
   CHECK(parse.options.max_leases == 4'000'000);
+  CHECK(parse.options.max_connections == 10000);
+  CHECK(parse.options.io_threads == std::max(1u, std::thread::hardware_concurrency()));
   CHECK_FALSE(parse.options.quiet);
   CHECK_FALSE(parse.options.auth_string.has_value());
 }
@@ -49,7 +53,8 @@ TEST_CASE("flags set every option, with a space or an equals sign", "[options]")
   const Parse parse =
       Run({"--host", "0.0.0.0", "--port=0", "--prefect-version", "3.9.0", "--tag-wait-seconds",
            "2.5", "--max-slot-wait-seconds=7", "--lease-sweep-seconds", "0.25", "--max-body-bytes",
-           "128", "--threads", "64", "--max-limits=10", "--max-leases", "20", "--quiet"});
+           "128", "--max-connections", "64", "--io-threads=3", "--max-limits=10", "--max-leases",
+           "20", "--quiet"});
   REQUIRE(parse.outcome == OptionsOutcome::kRun);
   CHECK(parse.options.host == "0.0.0.0");
   CHECK(parse.options.port == 0);
@@ -58,10 +63,21 @@ TEST_CASE("flags set every option, with a space or an equals sign", "[options]")
   CHECK(parse.options.max_slot_wait_seconds == 7);
   CHECK(parse.options.lease_sweep_seconds == 0.25);
   CHECK(parse.options.max_body_bytes == 128);
-  CHECK(parse.options.threads == 64);
+  CHECK(parse.options.max_connections == 64);
+  CHECK(parse.options.io_threads == 3);
   CHECK(parse.options.max_limits == 10);
   CHECK(parse.options.max_leases == 20);
   CHECK(parse.options.quiet);
+}
+
+TEST_CASE("--threads is the old name of --max-connections, and the last one given wins",
+          "[options]") {
+  CHECK(Run({"--threads", "64"}).options.max_connections == 64);
+  CHECK(Run({"--threads=64", "--max-connections", "5"}).options.max_connections == 5);
+  CHECK(Run({"--max-connections", "5", "--threads", "64"}).options.max_connections == 64);
+  const std::string help = HelpText();
+  CHECK(help.find("--threads N                the old name of --max-connections") !=
+        std::string::npos);
 }
 
 TEST_CASE("Prefect's environment variables apply and flags override them", "[options]") {
@@ -103,6 +119,10 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
                                              {"--tag-wait-seconds", "-1"},
                                              {"--max-body-bytes", "0"},
                                              {"--threads", "0"},
+                                             {"--max-connections", "0"},
+                                             {"--max-connections", "-1"},
+                                             {"--io-threads", "0"},
+                                             {"--io-threads", "two"},
                                              {"--max-limits", "0"},
                                              {"--max-leases", "-5"},
                                              {"--max-leases", "1e6"}}) {

@@ -85,8 +85,24 @@ def a_redirect_ignores_the_method_and_keeps_the_query(x):
 
 @table.scenario
 def a_redirect_names_the_host_header_or_else_the_server(x):
-    for host in ["example.com:8080", "EXAMPLE.com", "[::1]:5", "bad host", "h:99999", ""]:
+    for host in ["example.com:8080", "EXAMPLE.com", "[::1]:5", "h:99999", ""]:
         x.call("GET", "/health/", headers={"host": host})
+
+
+@table.scenario
+def a_host_header_that_is_not_a_host_is_refused(x):
+    x.call("GET", "/health/", headers={"host": "bad host"})
+
+
+def _host_refused(prefect, slotd):
+    assert prefect[0].status == 307
+    assert slotd[0].status == 400 and slotd[0].json() == {"detail": "Bad Request"}
+
+
+table.deviation("a_host_header_that_is_not_a_host_is_refused",
+                "RFC 9112 3.2: a Host that is not a valid field value is a 400 "
+                "(uvicorn passes it on and Starlette falls back to the server address)",
+                _host_refused)
 
 
 @table.scenario

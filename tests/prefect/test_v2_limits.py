@@ -118,12 +118,6 @@ for name, content_type in [
                headers={"content-type": content_type})
     table.add(name, run)
 
-table.open_difference(
-    "create_with_an_empty_content_type_is_not_json",
-    "cpp-httplib drops a header with an empty value, so slotd sees no Content-Type and reads "
-    "JSON (api/prefect decides right when told; the Beast transport will tell it)",
-)
-
 
 @table.scenario
 def create_with_a_chunked_body_and_no_content_type_is_not_json(x):
