@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   engine_options.max_slot_wait_seconds = options.max_slot_wait_seconds;
   engine_options.max_limits = options.max_limits;
   engine_options.max_leases = options.max_leases;
+  engine_options.max_name_bytes = options.max_name_bytes;
   slotd::SlotEngine engine(engine_options);
   slotd::api::ApiContext context;
   context.engine = &engine;

@@ -114,6 +114,10 @@ const Setting kSettings[] = {
     {"--max-leases",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_leases); }},
+    // At least "tag:" and one byte, so a v1 tag can exist.
+    {"--max-name-bytes",
+     {},
+     [](std::string_view v, Options* o) { return SetCount(v, 5, INT64_MAX, &o->max_name_bytes); }},
     {"--request-timeout-seconds",
      {},
      [](std::string_view v, Options* o) {
@@ -244,6 +248,9 @@ Options (flags override the environment variables named in brackets):
   --max-leases N             most leases (v2 leases and v1 task-run slots)
                              that may exist (default 4000000, about 1 GB);
                              a call that needs one more is answered 503
+  --max-name-bytes N         longest limit name in UTF-8 bytes, "tag:" of a
+                             v1 tag included (default 4096, at least 5); a
+                             longer one is refused 422 string_too_long
   --request-timeout-seconds S  time a request may take from its first byte
                              to the last byte of its answer, however slowly
                              it trickles in; then the connection is closed

@@ -33,6 +33,8 @@ const char* StatusName(Status status) {
       return "TooManyLimits";
     case Status::kTooManyLeases:
       return "TooManyLeases";
+    case Status::kNameTooLong:
+      return "NameTooLong";
   }
   return "Unknown";
 }

@@ -44,6 +44,7 @@ enum class [[nodiscard]] Status {
   kLeaseNotFound,        // unknown, released or expired lease
   kTooManyLimits,        // creating would pass EngineOptions::max_limits
   kTooManyLeases,        // a new lease would pass EngineOptions::max_leases
+  kNameTooLong,          // a name to store is longer than EngineOptions::max_name_bytes
 };
 // clang-format on
 
@@ -191,6 +192,12 @@ struct EngineOptions {
   // and answers kTooManyLimits or kTooManyLeases.
   size_t max_limits = SIZE_MAX;
   size_t max_leases = SIZE_MAX;
+  // The longest name a limit may have, in bytes (a v1 tag limit's name
+  // counts its "tag:" prefix). Every call that stores a name (create, the v1
+  // upsert, a rename) refuses a longer one with kNameTooLong, so names cannot
+  // grow memory, or the answers that list them, without bound. A longer name
+  // cannot exist, so looking one up finds nothing.
+  size_t max_name_bytes = SIZE_MAX;
   std::shared_ptr<const TimeSource> clock;  // default: SystemTimeSource
   std::shared_ptr<RandomSource> random;     // default: ThreadLocalRandomSource
 };
@@ -210,8 +217,8 @@ class SlotEngine {
 
   // ---- limits -------------------------------------------------------------
 
-  // Creates a limit. kInvalidName, kInvalidValue (negative count, bad decay),
-  // kNameTaken, kTooManyLimits. On kOk *out holds the new limit.
+  // Creates a limit. kNameTooLong, kInvalidName, kInvalidValue (negative
+  // count, bad decay), kNameTaken, kTooManyLimits. On kOk *out holds the new limit.
   Status CreateLimit(const NewLimit& spec, LimitSnapshot* out);
 
   // Reads one limit. kNotFound. With_holders fills task_run_holders.
@@ -224,8 +231,10 @@ class SlotEngine {
                   std::vector<LimitSnapshot>* out, bool with_holders = false);
 
   // Sets the fields given. Setting active_slots sets the (decayed) level;
-  // setting denied_slots likewise. kNotFound, kInvalidName, kInvalidValue,
-  // kNameTaken (rename onto another limit's name). Nothing changes on error.
+  // setting denied_slots likewise. kNameTooLong, kInvalidName and
+  // kInvalidValue (the patch is checked before the limit is looked up), then
+  // kNotFound, kNameTaken (rename onto another limit's name). Nothing changes
+  // on error.
   Status UpdateLimit(const LimitKey& key, const LimitPatch& patch);
 
   // Deletes the limit and drops it from every lease holding it (the leases
@@ -284,7 +293,8 @@ class SlotEngine {
   // ---- v1 tag limits (names are bare tags; the limit is "tag:<tag>") --------
 
   // Creates tag:<tag> with `limit`, or sets the limit of the existing one.
-  // *created says which. kInvalidName, kInvalidValue, kTooManyLimits.
+  // *created says which. kNameTooLong (the bound counts "tag:"),
+  // kInvalidName, kInvalidValue, kTooManyLimits.
   Status UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out, bool* created);
 
   // One slot on every active named tag limit for `task_run`, held by one lease

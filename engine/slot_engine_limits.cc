@@ -11,7 +11,8 @@ namespace {
 bool IsValidCount(int64_t value) { return value >= 0 && value <= kMaxSlotCount; }
 bool IsValidDecay(double value) { return std::isfinite(value) && value >= 0; }
 
-Status ValidatePatch(const LimitPatch& patch) {
+Status ValidatePatch(const LimitPatch& patch, size_t max_name_bytes) {
+  if (patch.name && patch.name->size() > max_name_bytes) return Status::kNameTooLong;
   if (patch.name && !IsValidLimitName(*patch.name)) return Status::kInvalidName;
   if (patch.limit && !IsValidCount(*patch.limit)) return Status::kInvalidValue;
   if (patch.active_slots && !IsValidCount(*patch.active_slots)) return Status::kInvalidValue;
@@ -25,6 +26,7 @@ Status ValidatePatch(const LimitPatch& patch) {
 }  // namespace
 
 Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
+  if (spec.name.size() > options_.max_name_bytes) return Status::kNameTooLong;
   if (!IsValidLimitName(spec.name)) return Status::kInvalidName;
   if (!IsValidCount(spec.limit) || !IsValidCount(spec.active_slots) ||
       !IsValidCount(spec.denied_slots) || !IsValidDecay(spec.slot_decay_per_second)) {
@@ -67,7 +69,8 @@ void SlotEngine::ListLimits(std::string_view prefix, size_t offset, size_t max_c
 }
 
 Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
-  if (Status status = ValidatePatch(patch); status != Status::kOk) return status;
+  if (Status status = ValidatePatch(patch, options_.max_name_bytes); status != Status::kOk)
+    return status;
   const Uuid* id = std::get_if<Uuid>(&key);
   std::string old_name;
   for (;;) {

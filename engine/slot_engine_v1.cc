@@ -29,6 +29,7 @@ std::string_view BareTag(const LimitState& limit) {
 
 Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnapshot* out,
                                   bool* created) {
+  if (kTagPrefix.size() + tag.size() > options_.max_name_bytes) return Status::kNameTooLong;
   const std::string name = TagLimitName(tag);
   if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
   if (limit < 0 || limit > kMaxSlotCount) return Status::kInvalidValue;

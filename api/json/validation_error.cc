@@ -115,6 +115,12 @@ ValidationError TooShortError(const LocNode& loc, std::string input_json) {
               std::move(input_json), R"({"field_type":"List","min_length":1,"actual_length":0})");
 }
 
+ValidationError StringTooLongError(const LocNode& loc, size_t max_length, std::string input_json) {
+  const std::string bound = std::to_string(max_length);
+  return Make(loc, "String should have at most " + bound + " characters", "string_too_long",
+              std::move(input_json), CtxObject("max_length", bound));
+}
+
 ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json) {
   std::string msg = "String should match pattern '";
   msg += pattern;

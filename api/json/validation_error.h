@@ -55,6 +55,9 @@ ValidationError TypeError(const LocNode& loc, std::string_view type, std::string
 ValidationError BoundError(const LocNode& loc, std::string_view type, const Bound& bound,
                            std::string input_json);
 ValidationError TooShortError(const LocNode& loc, std::string input_json);
+// string_too_long, as pydantic words it for a max_length constraint (it says
+// characters; slotd's bound counts bytes).
+ValidationError StringTooLongError(const LocNode& loc, size_t max_length, std::string input_json);
 ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json);
 ValidationError LiteralError(const LocNode& loc, std::string_view expected, std::string input_json);
 ValidationError UuidParsingError(const LocNode& loc, std::string_view reason,

@@ -69,6 +69,11 @@ void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& error
 // its validation should have ruled out (500 naming it, so the mismatch is
 // visible).
 void RespondOtherStatus(Status status, ApiResponse* out);
+// The 422 for a name the engine refused as longer than its max_name_bytes,
+// shaped as pydantic's string_too_long at ["body", field] for a field of
+// `max_length`.
+void RespondNameTooLong(const HandlerInput& in, std::string_view field, std::string_view name,
+                        size_t max_length, ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
 // Reads a filter body's page (limit and offset). On a body Prefect refuses,

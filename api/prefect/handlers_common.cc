@@ -1,3 +1,4 @@
+#include "api/json/body_fields.h"
 #include "api/json/input_echo.h"
 #include "api/json/writer.h"
 #include "api/prefect/handlers.h"
@@ -33,6 +34,15 @@ void RespondOtherStatus(Status status, ApiResponse* out) {
       return RespondDetail(
           out, 500, std::string("Internal Server Error: engine answered ") + StatusName(status));
   }
+}
+
+void RespondNameTooLong(const HandlerInput& in, std::string_view field, std::string_view name,
+                        size_t max_length, ApiResponse* out) {
+  std::string input;
+  AppendJsonString(&input, name);
+  ValidationErrors errors;
+  errors.push_back(StringTooLongError({&kBodyLoc, field}, max_length, std::move(input)));
+  RespondInvalidRequest(in, errors, out);
 }
 
 void RespondNameTaken(ApiResponse* out) {

@@ -1,5 +1,7 @@
 // The v1 tag-limit routes (/api/concurrency_limits): a view over the limits
 // named "tag:<tag>".
+#include <algorithm>
+
 #include "api/json/python_float_repr.h"
 #include "api/prefect/handlers.h"
 
@@ -31,6 +33,12 @@ void HandleV1Create(const HandlerInput& in, ApiResponse* out) {
   bool created = false;
   const Status status =
       in.context.engine->UpsertTagLimit(request.tag, request.concurrency_limit, &limit, &created);
+  if (status == Status::kNameTooLong) {
+    // The bound is on the stored name, "tag:<tag>".
+    const size_t max_name_bytes = in.context.engine->options().max_name_bytes;
+    const size_t max_tag_bytes = std::max(max_name_bytes, kTagPrefix.size()) - kTagPrefix.size();
+    return RespondNameTooLong(in, "tag", request.tag, max_tag_bytes, out);
+  }
   if (status != Status::kOk) return RespondOtherStatus(status, out);
   RespondLimit(limit, out);
   // Prefect's OpenAPI lists only 200, but its server answers 201 for a new limit.

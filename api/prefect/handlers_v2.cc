@@ -73,6 +73,10 @@ void HandleV2Create(const HandlerInput& in, ApiResponse* out) {
   LimitSnapshot limit;
   const Status status = in.context.engine->CreateLimit(spec, &limit);
   if (status == Status::kNameTaken) return RespondNameTaken(out);
+  if (status == Status::kNameTooLong) {
+    return RespondNameTooLong(in, "name", spec.name, in.context.engine->options().max_name_bytes,
+                              out);
+  }
   if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 201;
   out->body = LimitV2Json(limit);
@@ -117,6 +121,10 @@ void HandleV2Update(const HandlerInput& in, ApiResponse* out) {
   if (status == Status::kOk) return RespondNoContent(out);
   if (status == Status::kNameTaken) return RespondNameTaken(out);
   if (status == Status::kNotFound) return RespondDetail(out, 404, kNotFound);
+  if (status == Status::kNameTooLong) {
+    return RespondNameTooLong(in, "name", *patch.name, in.context.engine->options().max_name_bytes,
+                              out);
+  }
   RespondOtherStatus(status, out);
 }
 

@@ -134,6 +134,20 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
   CHECK(Run({}, {{"PREFECT_SERVER_API_PORT", "nope"}}).outcome == OptionsOutcome::kError);
 }
 
+TEST_CASE("--max-name-bytes bounds names at 4096 bytes by default and takes 5 or more",
+          "[options]") {
+  CHECK(Run({}).options.max_name_bytes == 4096);
+  const Parse parse = Run({"--max-name-bytes", "5"});
+  REQUIRE(parse.outcome == OptionsOutcome::kRun);
+  CHECK(parse.options.max_name_bytes == 5);
+  CHECK(Run({"--max-name-bytes=65536"}).options.max_name_bytes == 65536);
+  for (const char* bad : {"4", "0", "-1", "4k"}) {
+    INFO(bad);
+    CHECK(Run({"--max-name-bytes", bad}).outcome == OptionsOutcome::kError);
+  }
+  CHECK(HelpText().find("--max-name-bytes") != std::string::npos);
+}
+
 TEST_CASE("--help asks for the help text, which names the environment variables", "[options]") {
   CHECK(Run({"--port", "1", "--help"}).outcome == OptionsOutcome::kHelp);
   const std::string help = HelpText();

@@ -155,10 +155,11 @@ TEST_CASE(
     "a client that pipelines requests and never reads the answers is cut off at the "
     "request timeout while others are served",
     "[overload]") {
-  SlotdProcess server(WithArgs({"--request-timeout-seconds", "1", "--threads", "2"}));
+  // A name past the default 4096-byte bound, so each read is a 1 MB answer.
+  SlotdProcess server(WithArgs(
+      {"--request-timeout-seconds", "1", "--threads", "2", "--max-name-bytes", "1000000"}));
   auto cli = server.client();
   cli->set_keep_alive(true);  // holds the second of the two connections throughout
-  // Each read of this limit is a 1 MB answer.
   const std::string id = CreateV2Limit(*cli, std::string(1000000, 'n'), 1);
   std::string pipelined;
   for (int i = 0; i < 200; ++i) {

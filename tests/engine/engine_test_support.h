@@ -73,6 +73,7 @@ struct TestOptions {
   size_t lease_shards = 64;
   size_t max_limits = SIZE_MAX;
   size_t max_leases = SIZE_MAX;
+  size_t max_name_bytes = SIZE_MAX;
   std::shared_ptr<RandomSource> random;  // overrides `uniform` when set
 };
 
@@ -170,6 +171,7 @@ class TestEngine {
     out.lease_shards = options.lease_shards;
     out.max_limits = options.max_limits;
     out.max_leases = options.max_leases;
+    out.max_name_bytes = options.max_name_bytes;
     out.tag_wait_seconds = options.tag_wait_seconds;
     out.max_slot_wait_seconds = options.max_slot_wait_seconds;
     out.clock = std::move(clock);

@@ -354,6 +354,26 @@ def _full_tag_named(prefect, slotd):
     assert prefect[1].json()["active_slots"] == slotd[1].json()["active_slots"] == []
 
 
+@table.scenario
+def a_tag_past_the_bound(x):
+    # slotd's default --max-name-bytes (4096) counts the limit's "tag:" prefix.
+    tag = x.name("-") + "t" * (4093 - len(x.name("-")))
+    x.call("POST", f"{V1}/", {"tag": tag, "concurrency_limit": 1})
+    x.call("POST", f"{V1}/", {"tag": tag[:-1], "concurrency_limit": 1})
+
+
+def _tag_bound(prefect, slotd):
+    assert [r.status for r in prefect] == [201, 201]  # Prefect has no bound
+    assert [r.status for r in slotd] == [422, 201]
+    (error,) = slotd[0].json()["exception_detail"]
+    assert error["type"] == "string_too_long"
+    assert error["loc"] == ["body", "tag"]
+    assert error["msg"] == "String should have at most 4092 characters"
+    assert error["ctx"] == {"max_length": 4092}
+
+
+table.deviation("a_tag_past_the_bound",
+                "Limits: a tag and its tag: prefix are bounded in bytes", _tag_bound)
 table.deviation("increment_is_all_or_nothing",
                 "API.md v1 increment: the 423 names a limit that is actually full", _full_tag_named)
 table.open_difference(

@@ -2,6 +2,7 @@
 and every validation error of their bodies, against the real Prefect server."""
 
 import pytest
+from pydantic import BaseModel, Field, ValidationError
 
 from harness import Table
 
@@ -308,6 +309,51 @@ def _huge_limit(prefect, slotd):
 
 table.deviation("create_refuses_a_huge_limit",
                 "Prefect crashes (500) on a count beyond int64; slotd answers 422", _huge_limit)
+
+# slotd's default --max-name-bytes.
+MAX_NAME_BYTES = 4096
+
+
+def too_long_error(value, field, max_length):
+    """The error pydantic gives a string field of max_length, as FastAPI
+    reports it for body field `field`."""
+    class Bounded(BaseModel):
+        value: str = Field(max_length=max_length)
+    try:
+        Bounded(value=value)
+    except ValidationError as error:
+        (detail,) = error.errors(include_url=False)
+        return {**detail, "loc": ["body", field]}
+    raise AssertionError("pydantic took the value")
+
+
+def long_name(x, suffix, size):
+    """A name of this scenario's, padded to `size` bytes."""
+    name = x.name(suffix)
+    return name + "n" * (size - len(name))
+
+
+@table.scenario
+def a_name_past_the_bound(x):
+    create(x)
+    x.call("POST", f"{V2}/", {"name": long_name(x, "-c", MAX_NAME_BYTES + 1), "limit": 1})
+    x.call("GET", f"{V2}/{long_name(x, '-c', MAX_NAME_BYTES + 1)}")
+    x.call("PATCH", f"{V2}/{x.name()}", {"name": long_name(x, "-r", MAX_NAME_BYTES + 1)})
+    x.call("POST", f"{V2}/", {"name": long_name(x, "-b", MAX_NAME_BYTES), "limit": 1})
+
+
+def _name_bound(prefect, slotd):
+    # replies: create too long, GET it, rename too long, create at the bound
+    assert [r.status for r in prefect] == [201, 200, 204, 201]  # Prefect has no bound
+    assert [r.status for r in slotd] == [422, 404, 422, 201]
+    for reply in (slotd[0], slotd[2]):
+        (error,) = reply.json()["exception_detail"]
+        assert error == too_long_error(error["input"], "name", MAX_NAME_BYTES)
+
+
+table.deviation("a_name_past_the_bound",
+                "Limits: names are bounded in bytes (--max-name-bytes); Prefect has no bound",
+                _name_bound)
 
 
 @pytest.mark.parametrize("scenario_id", table.params())

@@ -18,8 +18,10 @@ constexpr const char* kTaskRun = "6f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f";
 
 class Server {
  public:
-  Server() : clock_(std::make_shared<ManualTimeSource>(kStart)) {
+  explicit Server(size_t max_name_bytes = SIZE_MAX)
+      : clock_(std::make_shared<ManualTimeSource>(kStart)) {
     EngineOptions options;
+    options.max_name_bytes = max_name_bytes;
     options.clock = clock_;
     options.random = std::make_shared<FixedRandomSource>(0.5);
     engine_ = std::make_unique<SlotEngine>(options);
@@ -365,6 +367,57 @@ TEST_CASE("a chunked body without a Content-Type is not JSON, but with a Content
   CHECK(server.Call(request).status == 422);
   request.chunked = false;
   CHECK(server.Call(request).status == 201);
+}
+
+TEST_CASE("a v2 name over max_name_bytes is a 422 string_too_long at body.name", "[dispatch]") {
+  Server server(8);
+  const ApiResponse refused =
+      server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"abcdefghi","limit":1})");
+  CHECK(refused.status == 422);
+  CHECK(
+      refused.body ==
+      R"({"exception_message":"Invalid request received.","exception_detail":[{"type":"string_too_long","loc":["body","name"],"msg":"String should have at most 8 characters","input":"abcdefghi","ctx":{"max_length":8}}],"request_body":{"name":"abcdefghi","limit":1}})");
+  CHECK(server.engine().LimitCount() == 0);
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"abcdefgh","limit":1})")
+            .status == 201);
+}
+
+TEST_CASE("a v2 rename over max_name_bytes is a 422 and the limit keeps its name", "[dispatch]") {
+  Server server(8);
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":1})").status ==
+          201);
+  const ApiResponse refused = server.Call("PATCH", "/api/v2/concurrency_limits/db",
+                                          R"({"name":"\u00e9\u00e9\u00e9\u00e9\u00e9"})");
+  CHECK(refused.status == 422);
+  CHECK(refused.body ==
+        "{\"exception_message\":\"Invalid request received.\",\"exception_detail\":[{\"type\":"
+        "\"string_too_long\",\"loc\":[\"body\",\"name\"],\"msg\":\"String should have at most 8 "
+        "characters\",\"input\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"ctx\":{\"max_"
+        "length\":8}}],\"request_body\":{\"name\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}}");
+  CHECK(server.Call("GET", "/api/v2/concurrency_limits/db").status == 200);
+}
+
+TEST_CASE("a v1 tag over max_name_bytes less tag: is a 422 at body.tag", "[dispatch]") {
+  Server server(8);
+  const ApiResponse refused =
+      server.Call("POST", "/api/concurrency_limits/", R"({"tag":"abcde","concurrency_limit":1})");
+  CHECK(refused.status == 422);
+  CHECK(
+      refused.body ==
+      R"({"exception_message":"Invalid request received.","exception_detail":[{"type":"string_too_long","loc":["body","tag"],"msg":"String should have at most 4 characters","input":"abcde","ctx":{"max_length":4}}],"request_body":{"tag":"abcde","concurrency_limit":1}})");
+  CHECK(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"abcd","concurrency_limit":1})")
+            .status == 201);
+}
+
+TEST_CASE("a path name over max_name_bytes is 404: it cannot exist", "[dispatch]") {
+  Server server(8);
+  CHECK(server.Call("GET", "/api/v2/concurrency_limits/abcdefghi").status == 404);
+  CHECK(server.Call("PATCH", "/api/v2/concurrency_limits/abcdefghi", R"({"limit":2})").status ==
+        404);
+  CHECK(server.Call("DELETE", "/api/v2/concurrency_limits/abcdefghi").status == 404);
+  CHECK(server.Call("GET", "/api/concurrency_limits/tag/abcde").status == 404);
+  CHECK(server.Call("DELETE", "/api/concurrency_limits/tag/abcde").status == 404);
+  CHECK(server.Call("POST", "/api/concurrency_limits/tag/abcde/reset").status == 404);
 }
 
 }  // namespace slotd::api::test
