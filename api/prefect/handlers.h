@@ -69,6 +69,9 @@ void RespondInvalidRequest(const HandlerInput& in, const ValidationErrors& error
 // its validation should have ruled out (500 naming it, so the mismatch is
 // visible).
 void RespondOtherStatus(Status status, ApiResponse* out);
+// 503: the data dir cannot take changes (a full or failing disk), or one
+// made could not be written; reads go on working.
+void RespondUnavailable(ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
 // Reads a filter body's page (limit and offset). On a body Prefect refuses,
