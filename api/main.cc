@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "api/http/open_files.h"
 #include "api/http/tls.h"
 #include "api/options.h"
+#include "engine/durable/durable_store.h"
 #include "engine/slot_engine.h"
 
 namespace {
@@ -67,6 +69,34 @@ bool LoadSecrets(Options* options, slotd::api::TlsContext* tls) {
   return true;
 }
 
+// The durable store of --data-dir; null without one. Prints why and returns
+// null with *failed set when the dir cannot be used.
+std::unique_ptr<slotd::durable::DurableStore> OpenDataDir(const Options& options,
+                                                          slotd::EngineOptions engine_options,
+                                                          bool* failed) {
+  *failed = false;
+  if (!options.data_dir) return nullptr;
+  // A write past a file-size limit must fail with EFBIG (answered 503 and
+  // retried), not kill the process.
+  signal(SIGXFSZ, SIG_IGN);
+  slotd::durable::DurableOptions durable;
+  durable.dir = *options.data_dir;
+  durable.fsync =
+      options.fsync == slotd::api::FsyncOption::kAlways  ? slotd::durable::FsyncMode::kAlways
+      : options.fsync == slotd::api::FsyncOption::kBatch ? slotd::durable::FsyncMode::kBatch
+                                                         : slotd::durable::FsyncMode::kNever;
+  durable.batch_interval = std::chrono::milliseconds(options.fsync_interval_ms);
+  durable.snapshot_journal_bytes = static_cast<uint64_t>(options.snapshot_journal_bytes);
+  durable.recover_to_damage = options.recover_to_damage;
+  std::string error;
+  auto store = slotd::durable::DurableStore::Open(durable, std::move(engine_options), &error);
+  if (!store) {
+    std::fprintf(stderr, "slotd: %s\n", error.c_str());
+    *failed = true;
+  }
+  return store;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,7 +132,13 @@ int main(int argc, char** argv) {
   engine_options.max_limits = options.max_limits;
   engine_options.max_leases = options.max_leases;
   engine_options.max_name_bytes = options.max_name_bytes;
-  slotd::SlotEngine engine(engine_options);
+  bool data_dir_failed = false;
+  std::unique_ptr<slotd::durable::DurableStore> store =
+      OpenDataDir(options, engine_options, &data_dir_failed);
+  if (data_dir_failed) return 1;
+  std::unique_ptr<slotd::SlotEngine> memory_engine;
+  if (!store) memory_engine = std::make_unique<slotd::SlotEngine>(engine_options);
+  slotd::SlotEngine& engine = store ? store->engine() : *memory_engine;
   slotd::api::ApiContext context;
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
@@ -141,5 +177,6 @@ int main(int argc, char** argv) {
   server.Stop();
   serving.join();
   engine.StopSweeper();
+  if (store) store->Stop();  // what the journal holds is written and fsynced
   return 0;
 }

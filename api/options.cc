@@ -128,6 +128,30 @@ const Setting kSettings[] = {
     {"--auth-string-file",
      {},
      [](std::string_view v, Options* o) { return SetText(v, &o->auth_string_file); }},
+    // Durability: the data dir and how its journal is written.
+    {"--data-dir", {}, [](std::string_view v, Options* o) { return SetText(v, &o->data_dir); }},
+    {"--fsync",
+     {},
+     [](std::string_view v, Options* o) {
+       if (v == "always") {
+         o->fsync = FsyncOption::kAlways;
+       } else if (v == "batch") {
+         o->fsync = FsyncOption::kBatch;
+       } else if (v == "never") {
+         o->fsync = FsyncOption::kNever;
+       } else {
+         return false;
+       }
+       return true;
+     }},
+    {"--fsync-interval-ms",
+     {},
+     [](std::string_view v, Options* o) { return ParseInt(v, 1, 60000, &o->fsync_interval_ms); }},
+    {"--snapshot-journal-bytes",
+     {},
+     [](std::string_view v, Options* o) {
+       return ParseInt(v, 4096, INT64_MAX, &o->snapshot_journal_bytes);
+     }},
     {nullptr,
      {"PREFECT_SERVER_API_AUTH_STRING"},
      [](std::string_view v, Options* o) {
@@ -175,6 +199,10 @@ OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& 
     if (arg == "--help" || arg == "-h") return OptionsOutcome::kHelp;
     if (arg == "--quiet") {
       out->quiet = true;
+      continue;
+    }
+    if (arg == "--recover-to-damage") {
+      out->recover_to_damage = true;
       continue;
     }
     std::string_view flag = arg.substr(0, arg.find('='));
@@ -260,6 +288,19 @@ Options (flags override the environment variables named in brackets):
   --auth-string-file FILE    "user:password" for HTTP Basic auth, read from
                              FILE (one trailing newline ignored); overrides
                              PREFECT_SERVER_API_AUTH_STRING
+  --data-dir DIR             keep the state in DIR (created if absent) and
+                             recover it at start; one slotd per DIR. Without
+                             it slotd keeps everything in memory only
+  --fsync always|batch|never how the journal in DIR reaches the disk:
+                             always (default): no change is answered before
+                             it is fsynced (requests share each fsync);
+                             batch: fsynced every --fsync-interval-ms;
+                             never: left to the OS (README: the loss window)
+  --fsync-interval-ms N      the batch interval (default 10)
+  --snapshot-journal-bytes N a journal past N bytes is compacted into a
+                             snapshot in the background (default 67108864)
+  --recover-to-damage        start even if DIR holds a damaged record: keep
+                             every record before it, set the rest aside
   --quiet                    no access log on stderr
   --help                     this text
 

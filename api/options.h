@@ -15,6 +15,9 @@ namespace slotd::api {
 // One I/O thread per core (std::thread::hardware_concurrency, at least 1).
 size_t DefaultIoThreads();
 
+// How the journal of --data-dir reaches the disk (engine/durable/journal.h).
+enum class FsyncOption { kAlways, kBatch, kNever };
+
 struct Options {
   std::string host = "127.0.0.1";
   int port = 4200;
@@ -37,6 +40,12 @@ struct Options {
   std::optional<std::string> tls_key;
   int64_t default_limit = 200;    // environment only
   time_t keep_alive_seconds = 5;  // environment only
+  // Durability (--data-dir): none keeps everything in memory only.
+  std::optional<std::string> data_dir;
+  FsyncOption fsync = FsyncOption::kAlways;
+  int64_t fsync_interval_ms = 10;               // with FsyncOption::kBatch
+  int64_t snapshot_journal_bytes = 64ll << 20;  // a journal this large is compacted
+  bool recover_to_damage = false;
 };
 
 enum class OptionsOutcome { kRun, kHelp, kError };

@@ -35,6 +35,8 @@ const char* StatusName(Status status) {
       return "TooManyLeases";
     case Status::kNameTooLong:
       return "NameTooLong";
+    case Status::kUnavailable:
+      return "Unavailable";
   }
   return "Unknown";
 }
@@ -62,6 +64,7 @@ SlotEngine::~SlotEngine() { StopSweeper(); }
 
 SlotEngine::Impl::Impl(const EngineOptions& engine_options)
     : options(engine_options),
+      sink(engine_options.change_sink.get()),
       leases(engine_options.lease_shards, engine_options.max_leases),
       catalog(engine_options.max_limits) {
   shards.reserve(options.limit_shards);
@@ -87,7 +90,44 @@ void SlotEngine::Impl::FindAllLocked(std::span<const std::string_view> names,
   }
 }
 
+void SlotEngine::Impl::DeleteLocked(LimitState& limit) {
+  for (const auto& entry : limit.leases()) {
+    leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
+  }
+  catalog.Remove(limit);
+  LimitShard::Map& limits = LimitsLocked(limit.name());
+  limits.erase(limits.find(limit.name()));  // frees `limit`
+}
+
 size_t SlotEngine::LimitCount() const { return impl_->catalog.size(); }
+
+// ---- changes ----------------------------------------------------------------
+
+void Change::Clear() {
+  kind = ChangeKind::kUpdateLimit;
+  at = TimePoint();
+  deleted_limits.clear();
+  reset_limit.reset();
+  ended_leases.clear();
+  limits.clear();
+  new_leases.clear();
+  renewed_lease.reset();
+  renewed_expiration = TimePoint();
+}
+
+Change& SlotEngine::Impl::BeginChange(ChangeKind kind, TimePoint at) {
+  Change& change = ThreadScratch().change;
+  change.Clear();
+  change.kind = kind;
+  change.at = at;
+  return change;
+}
+
+void SlotEngine::Impl::AddImages(std::span<LimitState* const> limits, Change* change) {
+  for (LimitState* limit : limits) limit->FillImage(&change->limits.emplace_back());
+}
+
+bool SlotEngine::AwaitDurable() { return !impl_->sink || impl_->sink->AwaitThreadChanges(); }
 
 // ---- locking ----------------------------------------------------------------
 

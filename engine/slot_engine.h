@@ -9,9 +9,13 @@
 //
 // Outcomes are Status values; results are written through out-parameters that
 // the caller may reuse between calls to avoid allocation.
+//
+// With a change sink (EngineOptions::change_sink), every call that changes
+// state may also answer kUnavailable, having changed nothing.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/change.h"
 #include "engine/mutex.h"
 #include "engine/random_source.h"
 #include "engine/time_source.h"
@@ -45,6 +50,7 @@ enum class [[nodiscard]] Status {
   kTooManyLimits,        // creating would pass EngineOptions::max_limits
   kTooManyLeases,        // a new lease would pass EngineOptions::max_leases
   kNameTooLong,          // a name to store is longer than EngineOptions::max_name_bytes
+  kUnavailable,          // the change sink cannot keep changes now (nothing changed)
 };
 // clang-format on
 
@@ -200,6 +206,10 @@ struct EngineOptions {
   size_t max_name_bytes = SIZE_MAX;
   std::shared_ptr<const TimeSource> clock;  // default: SystemTimeSource
   std::shared_ptr<RandomSource> random;     // default: ThreadLocalRandomSource
+  // Where every change goes as it is made (the journal of --data-dir); none:
+  // purely in memory. While it is not Accepting(), every changing call
+  // answers kUnavailable and changes nothing; reads are unaffected.
+  std::shared_ptr<ChangeSink> change_sink;
 };
 
 // Lease length of a v1 increment: about 100 years (v1 clients never renew).
@@ -306,7 +316,7 @@ class SlotEngine {
                             TagIncrementOutcome* out);
 
   // Releases, whole and without occupancy update, every lease of `task_run`
-  // on the named tag limits. Always kOk; *out: every existing named limit
+  // on the named tag limits. kOk (or kUnavailable); *out: every existing named limit
   // (name stored, with prefix), request order.
   Status DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                             std::vector<LimitRef>* out);
@@ -318,6 +328,26 @@ class SlotEngine {
   // active_slots becomes exactly the number of distinct ids. kNotFound;
   // kTooManyLeases (nothing changed) if the new leases would not fit.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
+
+  // ---- durability (engine/change.h) ----------------------------------------
+
+  // Waits until every change this thread made is as durable as the change
+  // sink promises (ChangeSink::AwaitThreadChanges), holding no engine lock;
+  // false if one cannot be kept. True at once without a sink.
+  bool AwaitDurable();
+
+  // Applies a change a sink received (replay at start-up; nothing is
+  // appended to the sink). kTooManyLimits or kTooManyLeases, with the change
+  // partly applied, if it passes this engine's caps; otherwise kOk.
+  Status ApplyChange(const Change& change);
+
+  // Calls `fn` once per limit (kSnapshotLimit, one image) and then once per
+  // lease (kSnapshotLease, one new lease), so that applying them in that
+  // order to an empty engine rebuilds this one. Takes one shard lock at a
+  // time and calls `fn` with none held, so requests go on meanwhile; a
+  // change made during the call may or may not be seen, which replaying the
+  // changes appended after the call started repairs (engine/change.h).
+  void ExportState(const std::function<void(const Change&)>& fn);
 
   // The internals (engine/engine_impl.h); named here only so the engine's own
   // files can share them.

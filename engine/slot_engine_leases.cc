@@ -7,24 +7,36 @@
 namespace slotd {
 
 void SlotEngine::Impl::AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
-                                const std::optional<Holder>& holder, TimePoint now,
-                                Micros duration) {
+                                const std::optional<Holder>& holder, TimePoint now, Micros duration,
+                                Change* change) {
   LeaseSnapshot lease;
   lease.id = id;
   lease.limit_ids.reserve(held.size());
+  LeaseImage* image = change ? &change->new_leases.emplace_back() : nullptr;
   for (LimitState* limit : held) {
     lease.limit_ids.push_back(limit->id());
-    limit->AddLease(lease.id, holder);
+    const uint64_t sequence = limit->AddLease(lease.id, holder);
+    if (image) image->sequences.push_back(sequence);
   }
   lease.slots = slots;
   lease.holder = holder;
   lease.created_at = now;
   lease.expiration = now + duration;
+  if (image) {
+    image->id = id;
+    image->limit_ids = lease.limit_ids;
+    image->slots = slots;
+    image->has_holder = holder.has_value();
+    image->holder_type = holder ? static_cast<uint8_t>(holder->type) : 0;
+    image->holder_id = holder ? holder->id : Uuid{};
+    image->created_at = lease.created_at;
+    image->expiration = lease.expiration;
+  }
   leases.Insert(std::move(lease));
 }
 
 void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint released_at,
-                                         bool record_occupancy) {
+                                         bool record_occupancy, ChangeKind kind) {
   double occupancy = MicrosToSeconds(std::max(released_at - lease.created_at, Micros(0)));
   // The lease is out of the table, so this call alone gives its slots back.
   // A limit counts them only while the lease is still in its lease set (a
@@ -33,6 +45,9 @@ void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint r
   ReleaseScratch& scratch = ThreadScratch().release;
   std::vector<Uuid>& pending = scratch.ids;  // limits not yet given back to
   pending.assign(lease.limit_ids.begin(), lease.limit_ids.end());
+  // With a sink, each round appends the limits it gave back to; one change
+  // (the lease's end) is appended even when there are none.
+  bool appended = false;
   while (!pending.empty()) {
     // Resolve ids to names; a deleted limit drops out.
     if (scratch.names.size() < pending.size()) scratch.names.resize(pending.size());
@@ -45,6 +60,7 @@ void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint r
     ShardGuard guard(*this, scratch.views);
     TimePoint now = options.clock->Now();
     size_t renamed = 0;
+    scratch.given_back.clear();
     for (size_t i = 0; i < count; ++i) {
       LimitState* limit = FindLocked(scratch.views[i]);
       if (!limit || limit->id() != pending[i]) {
@@ -54,9 +70,27 @@ void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint r
       if (limit->leases().erase(lease.id) == 0) continue;
       limit->GiveBackSlots(lease.slots, now);
       if (record_occupancy) limit->RecordOccupancy(occupancy, lease.slots, now, MaxWait(*limit));
+      scratch.given_back.push_back(limit);
+    }
+    if (sink) {
+      AppendLeaseEnd(lease.id, kind, now, scratch.given_back, &scratch.change);
+      appended = true;
     }
     pending.resize(renamed);
   }
+  if (sink && !appended) {
+    AppendLeaseEnd(lease.id, kind, options.clock->Now(), {}, &scratch.change);
+  }
+}
+
+void SlotEngine::Impl::AppendLeaseEnd(const Uuid& lease_id, ChangeKind kind, TimePoint at,
+                                      std::span<LimitState* const> given_back, Change* change) {
+  change->Clear();
+  change->kind = kind;
+  change->at = at;
+  change->ended_leases.push_back(lease_id);
+  AddImages(given_back, change);
+  sink->Append(*change);
 }
 
 bool SlotEngine::Impl::HeldByTaskRun(const LimitState& limit, const Uuid& task_run,
@@ -94,14 +128,18 @@ void SlotEngine::Impl::TaskRunHolders(const LimitState& limit, TimePoint now,
 
 Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {
   if (duration.count() <= 0) return Status::kInvalidValue;
+  if (impl_->Refusing()) return Status::kUnavailable;
   TimePoint now = Now();
-  return impl_->leases.Renew(lease_id, now, now + duration) ? Status::kOk : Status::kLeaseNotFound;
+  return impl_->leases.Renew(lease_id, now, now + duration, impl_->sink) ? Status::kOk
+                                                                         : Status::kLeaseNotFound;
 }
 
 Status SlotEngine::ReleaseLease(const Uuid& lease_id) {
+  if (impl_->Refusing()) return Status::kUnavailable;
   std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id);
   if (!lease) return Status::kLeaseNotFound;
-  impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true);
+  impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true,
+                           ChangeKind::kReleaseLease);
   return Status::kOk;
 }
 
@@ -110,9 +148,13 @@ Status SlotEngine::ReadLease(const Uuid& lease_id, LeaseSnapshot* out) const {
 }
 
 size_t SlotEngine::ExpireLeases() {
+  // While the sink refuses, expired leases wait in the table (reads already
+  // treat them as gone) until the sweep after it recovers.
+  if (impl_->Refusing()) return 0;
   std::vector<LeaseSnapshot> expired = impl_->leases.TakeExpired(Now());
-  for (const LeaseSnapshot& lease : expired)
-    impl_->ReleaseTakenLease(lease, lease.expiration, true);
+  for (const LeaseSnapshot& lease : expired) {
+    impl_->ReleaseTakenLease(lease, lease.expiration, true, ChangeKind::kExpireLease);
+  }
   return expired.size();
 }
 

@@ -1,4 +1,5 @@
 // Limits: create, read, list, update, delete.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -32,6 +33,7 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
       !IsValidCount(spec.denied_slots) || !IsValidDecay(spec.slot_decay_per_second)) {
     return Status::kInvalidValue;
   }
+  if (impl_->Refusing()) return Status::kUnavailable;
   ShardGuard guard(*impl_, spec.name);
   LimitShard::Map& limits = impl_->LimitsLocked(spec.name);
   if (limits.contains(spec.name)) return Status::kNameTaken;
@@ -43,6 +45,11 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
   if (!impl_->catalog.Add(built->second)) return Status::kTooManyLimits;
   LimitState& limit = impl_->InsertLocked(staging.extract(built));
   limit.FillSnapshot(now, impl_->MaxWait(limit), out);
+  if (impl_->sink) {
+    Change& change = impl_->BeginChange(ChangeKind::kCreateLimit, now);
+    limit.FillImage(&change.limits.emplace_back());
+    impl_->sink->Append(change);
+  }
   return Status::kOk;
 }
 
@@ -71,6 +78,7 @@ void SlotEngine::ListLimits(std::string_view prefix, size_t offset, size_t max_c
 Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
   if (Status status = ValidatePatch(patch, options_.max_name_bytes); status != Status::kOk)
     return status;
+  if (impl_->Refusing()) return Status::kUnavailable;
   const Uuid* id = std::get_if<Uuid>(&key);
   std::string old_name;
   for (;;) {
@@ -96,7 +104,12 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
       auto node = impl_->LimitsLocked(old_name).extract(old_name);
       impl_->catalog.Rename(node.mapped(), std::string(new_name), now,
                             impl_->MaxWait(node.mapped()));
-      impl_->InsertLocked(std::move(node));
+      limit = &impl_->InsertLocked(std::move(node));
+    }
+    if (impl_->sink) {
+      Change& change = impl_->BeginChange(ChangeKind::kUpdateLimit, now);
+      limit->FillImage(&change.limits.emplace_back());
+      impl_->sink->Append(change);
     }
     return Status::kOk;
   }
@@ -108,14 +121,18 @@ namespace {
 // with `holders`, appends those leases' ids, read under the same lock.
 Status DeleteAndDropFromLeases(SlotEngine::Impl& impl, const LimitKey& key,
                                std::vector<Uuid>* holders) {
+  if (impl.Refusing()) return Status::kUnavailable;
   return WithLimit(impl, key, [&](LimitState& limit) {
-    for (const auto& entry : limit.leases()) {
-      impl.leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/false);
-      if (holders) holders->push_back(entry.first);
+    if (holders) {
+      for (const auto& entry : limit.leases()) holders->push_back(entry.first);
     }
-    impl.catalog.Remove(limit);
-    LimitShard::Map& limits = impl.LimitsLocked(limit.name());
-    limits.erase(limits.find(limit.name()));  // frees `limit`
+    const Uuid id = limit.id();
+    impl.DeleteLocked(limit);
+    if (impl.sink) {
+      Change& change = impl.BeginChange(ChangeKind::kDeleteLimit, impl.options.clock->Now());
+      change.deleted_limits.push_back(id);
+      impl.sink->Append(change);
+    }
     return Status::kOk;
   });
 }
@@ -132,7 +149,14 @@ Status SlotEngine::DeleteLimitAndRevokeLeases(const LimitKey& key) {
   // Released once the limit's shard is unlocked (ReleaseLease locks each
   // lease's other limits in shard order). A lease its holder released in
   // between is not found, which is as good.
-  for (const Uuid& lease : holders) (void)ReleaseLease(lease);
+  // Taken here rather than through ReleaseLease, which refuses once the sink
+  // does: a delete that went through revokes all its leases.
+  for (const Uuid& lease_id : holders) {
+    if (std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id)) {
+      impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true,
+                               ChangeKind::kReleaseLease);
+    }
+  }
   return status;
 }
 

@@ -19,6 +19,7 @@ void CollectRefs(std::span<LimitState* const> limits, std::vector<LimitRef>* out
 Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
   if (request.slots <= 0 || request.slots > kMaxSlotCount) return Status::kInvalidValue;
   if (request.lease && request.lease->duration.count() <= 0) return Status::kInvalidValue;
+  if (impl_->Refusing()) return Status::kUnavailable;
   CallScratch& scratch = ThreadScratch();
   UniqueNames(request.names, &scratch.names);
   const Uuid lease_id = request.lease ? NewRandomUuid() : Uuid{};
@@ -59,6 +60,11 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
                         max_wait});
       limit->AddDenied(request.slots, now, max_wait);
     }
+    if (impl_->sink && !active.empty()) {
+      Change& change = impl_->BeginChange(ChangeKind::kDeny, now);
+      impl_->AddImages(active, &change);
+      impl_->sink->Append(change);
+    }
     double mean = MeanRetryAfter(inputs, request.slots);
     out->retry_after_seconds = JitteredRetryAfter(mean, *options_.random);
     return Status::kLocked;
@@ -66,10 +72,15 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
 
   if (request.lease && !impl_->leases.TryReserve(1)) return Status::kTooManyLeases;
   for (LimitState* limit : active) limit->TakeSlots(request.slots, now, impl_->MaxWait(*limit));
+  Change* change = impl_->sink ? &impl_->BeginChange(ChangeKind::kAcquire, now) : nullptr;
   if (request.lease) {
     impl_->AddLease(lease_id, active, request.slots, request.lease->holder, now,
-                    request.lease->duration);
+                    request.lease->duration, change);
     out->lease_id = lease_id;
+  }
+  if (change && (!active.empty() || request.lease)) {
+    impl_->AddImages(active, change);
+    impl_->sink->Append(*change);
   }
   CollectRefs(found, &out->limits);
   return Status::kOk;
@@ -81,19 +92,27 @@ Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>*
       !(std::isfinite(*request.occupancy_seconds) && *request.occupancy_seconds > 0)) {
     return Status::kInvalidValue;
   }
+  if (impl_->Refusing()) return Status::kUnavailable;
   CallScratch& scratch = ThreadScratch();
   UniqueNames(request.names, &scratch.names);
   ShardGuard guard(*impl_, scratch.names);
   TimePoint now = Now();
   scratch.found.clear();
+  scratch.chosen.clear();
   impl_->FindAllLocked(scratch.names, &scratch.found);
   for (LimitState* limit : scratch.found) {
     if (!limit->active()) continue;
+    scratch.chosen.push_back(limit);
     limit->GiveBackSlots(request.slots, now);
     if (request.occupancy_seconds) {
       limit->RecordOccupancy(*request.occupancy_seconds, request.slots, now,
                              impl_->MaxWait(*limit));
     }
+  }
+  if (impl_->sink && !scratch.chosen.empty()) {
+    Change& change = impl_->BeginChange(ChangeKind::kRelease, now);
+    impl_->AddImages(scratch.chosen, &change);
+    impl_->sink->Append(change);
   }
   CollectRefs(scratch.found, out);
   return Status::kOk;

@@ -33,6 +33,7 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
   const std::string name = TagLimitName(tag);
   if (tag.empty() || !IsValidLimitName(name)) return Status::kInvalidName;
   if (limit < 0 || limit > kMaxSlotCount) return Status::kInvalidValue;
+  if (impl_->Refusing()) return Status::kUnavailable;
   // Create, update and read each lock the name's shard on their own; a delete
   // can slip between them, and then the upsert starts over.
   for (;;) {
@@ -58,6 +59,7 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
 
 Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                                       TagIncrementOutcome* out) {
+  if (impl_->Refusing()) return Status::kUnavailable;
   CallScratch& scratch = ThreadScratch();
   PrefixTags(tags, scratch);
   const Uuid lease_id = NewRandomUuid();
@@ -87,8 +89,13 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
   if (!to_take.empty()) {
     if (!impl_->leases.TryReserve(1)) return Status::kTooManyLeases;
     for (LimitState* limit : to_take) limit->TakeSlots(1, now, impl_->MaxWait(*limit));
+    Change* change = impl_->sink ? &impl_->BeginChange(ChangeKind::kIncrementV1, now) : nullptr;
     impl_->AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now,
-                    kV1LeaseDuration);
+                    kV1LeaseDuration, change);
+    if (change) {
+      impl_->AddImages(to_take, change);
+      impl_->sink->Append(*change);
+    }
   }
   out->limits.clear();
   for (LimitState* limit : scratch.found) {
@@ -100,6 +107,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
 
 Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                                       std::vector<LimitRef>* out) {
+  if (impl_->Refusing()) return Status::kUnavailable;
   CallScratch& scratch = ThreadScratch();
   std::vector<Uuid> lease_ids;
   {
@@ -122,7 +130,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
   TimePoint now = Now();
   for (const Uuid& lease_id : lease_ids) {
     if (std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id)) {
-      impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false);
+      impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false, ChangeKind::kReleaseLease);
     }
   }
   return Status::kOk;
@@ -138,6 +146,7 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
   for (const Uuid& run : slot_override) {
     if (seen.insert(run).second) holders.push_back(run);
   }
+  if (impl_->Refusing()) return Status::kUnavailable;
   return WithLimit(*impl_, std::string_view(name), [&](LimitState& limit) {
     // Reserved before the old leases go, so a refusal changes nothing.
     if (!impl_->leases.TryReserve(holders.size())) return Status::kTooManyLeases;
@@ -149,9 +158,15 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     limit.leases().clear();
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};
+    Change* change = impl_->sink ? &impl_->BeginChange(ChangeKind::kResetV1, now) : nullptr;
     for (const Uuid& run : holders) {
       impl_->AddLease(NewRandomUuid(), held, 1, Holder{HolderType::kTaskRun, run}, now,
-                      kV1LeaseDuration);
+                      kV1LeaseDuration, change);
+    }
+    if (change) {
+      change->reset_limit = limit.id();
+      impl_->AddImages(held, change);
+      impl_->sink->Append(*change);
     }
     return Status::kOk;
   });

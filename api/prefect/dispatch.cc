@@ -119,6 +119,9 @@ void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse*
     return RespondInvalidRequest(input, {TypeError(kBody, kModelAttributesType, text)}, out);
   }
   spec.handler(input, out);
+  // With --data-dir and --fsync always, the answer waits here until the
+  // changes it reports are on disk (transport-independent, no lock held).
+  if (!context.engine->AwaitDurable()) RespondUnavailable(out);
 }
 
 }  // namespace slotd::api

@@ -8,7 +8,9 @@
 
 namespace slotd::api {
 
-// Answers `request` into *out (which starts default-constructed).
+// Answers `request` into *out (which starts default-constructed), once the
+// changes it made are as durable as the engine's change sink promises
+// (SlotEngine::AwaitDurable; a 503 if they cannot be kept).
 // Thread-safe: it reads `context` and calls the engine.
 void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out);
 

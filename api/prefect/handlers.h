@@ -74,6 +74,9 @@ void RespondOtherStatus(Status status, ApiResponse* out);
 // `max_length`.
 void RespondNameTooLong(const HandlerInput& in, std::string_view field, std::string_view name,
                         size_t max_length, ApiResponse* out);
+// 503: the data dir cannot take changes (a full or failing disk), or one
+// made could not be written; reads go on working.
+void RespondUnavailable(ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
 // Reads a filter body's page (limit and offset). On a body Prefect refuses,

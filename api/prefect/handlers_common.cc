@@ -30,6 +30,8 @@ void RespondOtherStatus(Status status, ApiResponse* out) {
       return RespondDetail(out, 503,
                            "Too many concurrency leases: this server's --max-leases is reached. "
                            "Release a lease or wait for one to expire.");
+    case Status::kUnavailable:
+      return RespondUnavailable(out);
     default:
       return RespondDetail(
           out, 500, std::string("Internal Server Error: engine answered ") + StatusName(status));
@@ -43,6 +45,12 @@ void RespondNameTooLong(const HandlerInput& in, std::string_view field, std::str
   ValidationErrors errors;
   errors.push_back(StringTooLongError({&kBodyLoc, field}, max_length, std::move(input)));
   RespondInvalidRequest(in, errors, out);
+}
+
+void RespondUnavailable(ApiResponse* out) {
+  RespondDetail(out, 503,
+                "The data dir cannot be written (see the server log): changes are refused "
+                "until it can be again, and reads still work.");
 }
 
 void RespondNameTaken(ApiResponse* out) {

@@ -163,7 +163,9 @@ void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out) {
     return RespondInvalidRequest(in, errors, out);
   // An unknown or already released lease is not an error (Prefect: 204), so
   // both outcomes, kOk and kLeaseNotFound, answer alike.
-  (void)in.context.engine->ReleaseLease(lease_id);
+  if (in.context.engine->ReleaseLease(lease_id) == Status::kUnavailable) {
+    return RespondUnavailable(out);
+  }
   RespondNoContent(out);
 }
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/change.h"
 #include "engine/internal/catalog.h"
 #include "engine/internal/lease_table.h"
 #include "engine/internal/limit_state.h"
@@ -72,14 +73,41 @@ struct SlotEngine::Impl {
 
   // Records a new lease `id` holding `held` (the caller holds their shard
   // locks and has already counted the slots). The id is drawn before the
-  // locks are taken, to keep them short.
+  // locks are taken, to keep them short. With a change being built, adds
+  // the lease to its new_leases.
   void AddLease(const Uuid& id, std::span<LimitState* const> held, int64_t slots,
-                const std::optional<Holder>& holder, TimePoint now, Micros duration);
+                const std::optional<Holder>& holder, TimePoint now, Micros duration,
+                Change* change);
 
   // Gives back the slots of a lease already taken out of the lease table, on
   // every limit it still holds; with record_occupancy, folds
-  // occupancy = released_at - created_at into each limit's average.
-  void ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint released_at, bool record_occupancy);
+  // occupancy = released_at - created_at into each limit's average. With a
+  // sink, appends the release as a change of `kind`.
+  void ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint released_at, bool record_occupancy,
+                         ChangeKind kind);
+
+  // Drops the limit from every lease holding it, unindexes and frees it
+  // (caller holds its shard lock).
+  void DeleteLocked(LimitState& limit);
+
+  // ---- changes (engine/change.h) ----
+  // True if a sink exists and cannot take changes now: changing calls
+  // answer kUnavailable before they change anything.
+  bool Refusing() const { return sink && !sink->Accepting(); }
+  // The calling thread's change buffer, emptied and stamped; for calls that
+  // append one change while holding their locks.
+  Change& BeginChange(ChangeKind kind, TimePoint at);
+  // Appends the after-images of `limits` to `change` (their locks held).
+  static void AddImages(std::span<LimitState* const> limits, Change* change);
+  // Appends to the sink the end of a lease and the limits given back to.
+  void AppendLeaseEnd(const Uuid& lease_id, ChangeKind kind, TimePoint at,
+                      std::span<LimitState* const> given_back, Change* change);
+  // Replay: each applies one part of a change (engine/slot_engine_replay.cc).
+  void ReplayDelete(const Uuid& limit_id);
+  void ReplayReset(const Uuid& limit_id);
+  void ReplayEndLease(const Uuid& lease_id, std::span<const LimitImage> touched);
+  Status ReplayImage(const LimitImage& image);
+  Status ReplayNewLease(const LeaseImage& image);
 
   // True if an unexpired lease with holder task_run/`task_run` holds `limit`.
   bool HeldByTaskRun(const LimitState& limit, const Uuid& task_run, TimePoint now) const;
@@ -88,6 +116,7 @@ struct SlotEngine::Impl {
   void TaskRunHolders(const LimitState& limit, TimePoint now, std::vector<Uuid>* out) const;
 
   const EngineOptions& options;
+  ChangeSink* const sink;  // options.change_sink, or null: no journal
   std::vector<std::unique_ptr<LimitShard>> shards;
   LeaseTable leases;
   Catalog catalog;
@@ -119,6 +148,8 @@ struct ReleaseScratch {
   std::vector<Uuid> ids;
   std::vector<std::string> names;
   std::vector<std::string_view> views;
+  std::vector<LimitState*> given_back;
+  Change change;
 };
 
 // Per-thread buffers the hot paths reuse, so a call allocates nothing once
@@ -132,6 +163,7 @@ struct CallScratch {
   std::vector<std::string> owned_names;
   std::vector<LimitState*> found;
   std::vector<LimitState*> chosen;
+  Change change;  // Impl::BeginChange
   ReleaseScratch release;
 };
 CallScratch& ThreadScratch();

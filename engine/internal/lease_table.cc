@@ -51,13 +51,22 @@ std::optional<LeaseSnapshot> LeaseTable::Take(const Uuid& id) {
   return lease;
 }
 
-bool LeaseTable::Renew(const Uuid& id, TimePoint now, TimePoint new_expiration) {
+bool LeaseTable::Renew(const Uuid& id, TimePoint now, TimePoint new_expiration, ChangeSink* sink) {
   Shard& shard = ShardFor(id);
   MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(id);
   if (it == shard.entries.end() || it->second.lease.expiration <= now) return false;
   it->second.lease.expiration = new_expiration;
   HeapFix(shard, it->second.heap_index);
+  if (sink) {
+    thread_local Change change;
+    change.Clear();
+    change.kind = ChangeKind::kRenewLease;
+    change.at = now;
+    change.renewed_lease = id;
+    change.renewed_expiration = new_expiration;
+    sink->Append(change);
+  }
   return true;
 }
 
@@ -114,6 +123,14 @@ size_t LeaseTable::size() const {
     total += shard->entries.size();
   }
   return total;
+}
+
+void LeaseTable::CopyShard(size_t index, std::vector<LeaseSnapshot>* out) const {
+  out->clear();
+  Shard& shard = *shards_[index];
+  MutexLock lock(&shard.mutex);
+  out->reserve(shard.entries.size());
+  for (const auto& [id, entry] : shard.entries) out->push_back(entry.lease);
 }
 
 // ---- the indexed heap: heap[i]->heap_index == i always ----------------------

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/change.h"
 #include "engine/mutex.h"
 #include "engine/slot_engine.h"
 
@@ -37,8 +38,11 @@ class LeaseTable {
   // Removes the lease and returns it; nullopt if unknown.
   [[nodiscard]] std::optional<LeaseSnapshot> Take(const Uuid& id);
 
-  // Sets a new expiration if the lease exists and has not expired at `now`.
-  [[nodiscard]] bool Renew(const Uuid& id, TimePoint now, TimePoint new_expiration);
+  // Sets a new expiration if the lease exists and has not expired at `now`;
+  // with a sink, appends the renewal to it under the shard lock (so two
+  // renewals of one lease reach it in the order they were made).
+  [[nodiscard]] bool Renew(const Uuid& id, TimePoint now, TimePoint new_expiration,
+                           ChangeSink* sink);
 
   // True if the lease exists and has not expired at `now`.
   [[nodiscard]] bool IsLive(const Uuid& id, TimePoint now) const;
@@ -55,6 +59,11 @@ class LeaseTable {
   [[nodiscard]] std::vector<LeaseSnapshot> TakeExpired(TimePoint now);
 
   size_t size() const;
+
+  // Copies the leases of shard `index` (< shard_count()) into *out, holding
+  // only that shard's lock: a snapshot reads the table a shard at a time.
+  size_t shard_count() const { return shards_.size(); }
+  void CopyShard(size_t index, std::vector<LeaseSnapshot>* out) const;
 
  private:
   struct Entry {

@@ -35,6 +35,40 @@ LimitState::LimitState(const Uuid& id, const NewLimit& spec, TimePoint now)
       denied_level_(static_cast<double>(spec.denied_slots)),
       denied_level_at_(now) {}
 
+LimitState::LimitState(const LimitImage& image) : id_(image.id), name_(image.name) {
+  RestoreImage(image);
+}
+
+void LimitState::FillImage(LimitImage* out) const {
+  out->id = id_;
+  out->name = name_;
+  out->created = created_;
+  out->updated = updated_;
+  out->active = active_;
+  out->limit = limit_;
+  out->slot_decay_per_second = decay_;
+  out->avg_slot_occupancy_seconds = avg_occupancy_;
+  out->active_level = active_level_;
+  out->active_level_at = active_level_at_;
+  out->denied_level = denied_level_;
+  out->denied_level_at = denied_level_at_;
+  out->next_lease_sequence = next_lease_sequence_;
+}
+
+void LimitState::RestoreImage(const LimitImage& image) {
+  created_ = image.created;
+  updated_ = image.updated;
+  active_ = image.active;
+  limit_ = image.limit;
+  decay_ = image.slot_decay_per_second;
+  avg_occupancy_ = image.avg_slot_occupancy_seconds;
+  active_level_ = image.active_level;
+  active_level_at_ = image.active_level_at;
+  denied_level_ = image.denied_level;
+  denied_level_at_ = image.denied_level_at;
+  next_lease_sequence_ = image.next_lease_sequence;
+}
+
 double LimitState::ActiveLevelAt(TimePoint now) const {
   if (decay_ <= 0) return active_level_;
   return std::max(0.0, active_level_ - decay_ * Elapsed(active_level_at_, now));

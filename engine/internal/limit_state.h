@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/change.h"
 #include "engine/slot_engine.h"
 
 namespace slotd {
@@ -14,6 +15,8 @@ namespace slotd {
 class LimitState {
  public:
   LimitState(const Uuid& id, const NewLimit& spec, TimePoint now);
+  // The limit an image describes, with an empty lease set (replay).
+  explicit LimitState(const LimitImage& image);
 
   const Uuid& id() const { return id_; }
   const std::string& name() const { return name_; }
@@ -48,6 +51,10 @@ class LimitState {
 
   void FillSnapshot(TimePoint now, double max_wait, LimitSnapshot* out) const;
   void FillRef(LimitRef* out) const;
+  // To and from an image: every field but the lease set (and, restoring,
+  // the name, which changes through Rename so the catalog stays in step).
+  void FillImage(LimitImage* out) const;
+  void RestoreImage(const LimitImage& image);
 
   // A lease holding this limit: its holder, and its place in the order the
   // limit's leases were taken (Prefect lists a v1 limit's holders in lease
@@ -62,9 +69,11 @@ class LimitState {
   // lookup here, never a scan of the lease table.
   LeaseMap& leases() { return leases_; }
   const LeaseMap& leases() const { return leases_; }
-  // Records a new lease on this limit, after every lease recorded before.
-  void AddLease(const Uuid& lease_id, const std::optional<Holder>& holder) {
-    leases_.emplace(lease_id, HeldBy{holder, next_lease_sequence_++});
+  // Records a new lease on this limit, after every lease recorded before;
+  // returns its place in that order.
+  uint64_t AddLease(const Uuid& lease_id, const std::optional<Holder>& holder) {
+    leases_.emplace(lease_id, HeldBy{holder, next_lease_sequence_});
+    return next_lease_sequence_++;
   }
 
  private:

@@ -1,0 +1,296 @@
+#include "engine/durable/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "engine/durable/change_codec.h"
+#include "engine/durable/data_files.h"
+
+namespace slotd::durable {
+
+namespace {
+
+// The last change this thread appended, and to which journal: what its
+// AwaitThreadChanges waits for.
+struct ThreadTicket {
+  const Journal* journal = nullptr;
+  uint64_t sequence = 0;
+};
+thread_local ThreadTicket t_ticket;
+
+using SteadyClock = std::chrono::steady_clock;
+
+}  // namespace
+
+Journal::Journal(std::string dir, JournalOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+Journal::~Journal() { Stop(); }
+
+void Journal::Log(std::string_view line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "slotd: %.*s\n", static_cast<int>(line.size()), line.data());
+  }
+}
+
+bool Journal::Start(uint64_t number, uint64_t size, std::string* error) {
+  if (!OpenFile(number, size, error)) return false;
+  writer_ = std::thread([this] { WriterLoop(); });
+  return true;
+}
+
+bool Journal::OpenFile(uint64_t number, uint64_t size, std::string* error) {
+  const std::string path = JournalPath(dir_, number);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = ErrnoMessage(path, "cannot open the journal", errno);
+    return false;
+  }
+  struct stat st {};
+  int err = ::fstat(fd, &st) == 0 ? 0 : errno;
+  uint64_t good = size;
+  if (!err && size < kFileHeaderBytes) {
+    // A new file (or one whose header never became whole): its header, then
+    // the name made durable in the folder.
+    if (::ftruncate(fd, 0) != 0) err = errno;
+    if (!err) err = WriteAll(fd, FileHeader(kJournalMagic, number));
+    if (!err && ::fdatasync(fd) != 0) err = errno;
+    if (!err) err = FsyncDir(dir_);
+    good = kFileHeaderBytes;
+    if (err) (void)::ftruncate(fd, 0);
+  } else if (!err && static_cast<uint64_t>(st.st_size) != size) {
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || ::fdatasync(fd) != 0) err = errno;
+  }
+  if (!err && ::lseek(fd, static_cast<off_t>(good), SEEK_SET) < 0) err = errno;
+  if (err) {
+    *error = ErrnoMessage(path, "cannot prepare the journal", err);
+    ::close(fd);
+    return false;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  good_size_ = good;
+  large_reported_ = false;
+  MutexLock lock(&mutex_);
+  file_number_ = number;
+  file_bytes_ = good;
+  return true;
+}
+
+void Journal::Append(const Change& change) {
+  thread_local std::string frame;
+  frame.clear();
+  const size_t at = BeginFrame(&frame);
+  EncodeChange(change, &frame);
+  EndFrame(frame, at);
+  MutexLock lock(&mutex_);
+  const bool was_idle = pending_.empty();
+  pending_.append(frame);
+  t_ticket = {this, ++appended_};
+  if (was_idle) work_.Signal();
+}
+
+bool Journal::AwaitThreadChanges() {
+  if (t_ticket.journal != this || t_ticket.sequence == 0) return true;
+  if (options_.fsync != FsyncMode::kAlways) return true;
+  const uint64_t sequence = t_ticket.sequence;
+  MutexLock lock(&mutex_);
+  while (synced_ < sequence && !stopped_) durable_.Wait(&mutex_);
+  if (synced_ < sequence) return false;
+  t_ticket.sequence = 0;  // this thread's later reads need not lock
+  return true;
+}
+
+bool Journal::Flush() {
+  MutexLock lock(&mutex_);
+  const uint64_t target = appended_;
+  flush_wanted_ = std::max(flush_wanted_, target);
+  work_.Signal();
+  while (synced_ < target && !stopped_ && !failing_) durable_.Wait(&mutex_);
+  return synced_ >= target;
+}
+
+bool Journal::Rotate(uint64_t* new_number, std::string* error) {
+  MutexLock lock(&mutex_);
+  if (stopped_ || stop_) {
+    *error = "the journal is stopped";
+    return false;
+  }
+  rotate_wanted_ = true;
+  before_rotation_.append(pending_);
+  pending_.clear();
+  before_rotation_last_ = appended_;
+  const uint64_t target = rotations_ + 1;
+  work_.Signal();
+  while (rotations_ < target && !stopped_) durable_.Wait(&mutex_);
+  if (rotations_ < target || !rotate_error_.empty()) {
+    *error = rotations_ < target ? "the journal stopped" : rotate_error_;
+    return false;
+  }
+  *new_number = file_number_;
+  return true;
+}
+
+void Journal::SetFailing(int err, std::string_view what) {
+  MutexLock lock(&mutex_);
+  if (!failing_) {
+    Log(ErrnoMessage(JournalPath(dir_, file_number_),
+                     std::string("journal ") + std::string(what) +
+                         " failed; changes are refused (503) "
+                         "until a retry succeeds",
+                     err));
+  }
+  failing_ = true;
+  accepting_.store(false, std::memory_order_relaxed);
+  durable_.SignalAll();
+}
+
+bool Journal::WriteBatch(bool sync) {
+  const uint64_t before = good_size_;
+  if (!batch_.empty()) {
+    SealFrames(batch_, 0);
+    if (int err = WriteAll(fd_, batch_); err != 0) {
+      // Cut back to whole frames, so a retry (or a crash) sees no part of it.
+      (void)::ftruncate(fd_, static_cast<off_t>(before));
+      (void)::lseek(fd_, static_cast<off_t>(before), SEEK_SET);
+      SetFailing(err, "write");
+      return false;
+    }
+  }
+  if (sync && ::fdatasync(fd_) != 0) {
+    const int err = errno;
+    (void)::ftruncate(fd_, static_cast<off_t>(before));
+    (void)::lseek(fd_, static_cast<off_t>(before), SEEK_SET);
+    SetFailing(err, "fsync");
+    return false;
+  }
+  good_size_ += batch_.size();
+  {
+    MutexLock lock(&mutex_);
+    file_bytes_ = good_size_;
+    bytes_written_ += batch_.size();
+  }
+  batch_.clear();
+  if (!large_reported_ && good_size_ >= options_.large_file_bytes && options_.on_large_file) {
+    large_reported_ = true;
+    options_.on_large_file();
+  }
+  return true;
+}
+
+void Journal::WriterLoop() {
+  MutexLock lock(&mutex_);
+  auto last_sync = SteadyClock::now();
+  auto last_failure = SteadyClock::time_point::min();
+  for (;;) {
+    const auto now = SteadyClock::now();
+    const bool unsynced = synced_ < written_ || !batch_.empty();
+    const bool sync_due = options_.fsync == FsyncMode::kBatch && synced_ < written_ &&
+                          now >= last_sync + options_.batch_interval;
+    const bool retry_due = failing_ && now >= last_failure + options_.retry_interval;
+    const bool ready =
+        !failing_ && (!pending_.empty() || rotate_wanted_ || flush_wanted_ > synced_);
+    if (!(ready || sync_due || retry_due || stop_)) {
+      auto deadline = now + std::chrono::hours(1);
+      if (failing_) {
+        deadline = last_failure + options_.retry_interval;
+      } else if (options_.fsync == FsyncMode::kBatch && unsynced) {
+        deadline = last_sync + options_.batch_interval;
+      }
+      work_.WaitWithDeadline(&mutex_, deadline);
+      continue;
+    }
+    const bool rotating = rotate_wanted_;
+    if (rotating) {
+      batch_.append(before_rotation_);
+      before_rotation_.clear();
+      batch_last_ = std::max(batch_last_, before_rotation_last_);
+    } else {
+      batch_.append(pending_);
+      pending_.clear();
+      batch_last_ = appended_;
+    }
+    const bool sync = options_.fsync == FsyncMode::kAlways || rotating || stop_ || sync_due ||
+                      flush_wanted_ > synced_;
+    const bool stopping = stop_;
+    mutex_.Unlock();
+    const bool ok = WriteBatch(sync);
+    std::string rotate_error;
+    if (ok && rotating) {
+      uint64_t number;
+      {
+        MutexLock number_lock(&mutex_);
+        number = file_number_ + 1;
+      }
+      if (!OpenFile(number, 0, &rotate_error)) Log(rotate_error);
+    }
+    mutex_.Lock();
+    if (ok) {
+      written_ = std::max(written_, batch_last_);
+      if (sync) {
+        synced_ = written_;
+        last_sync = SteadyClock::now();
+      }
+      if (failing_) {
+        failing_ = false;
+        accepting_.store(true, std::memory_order_relaxed);
+        Log("journal writable again; changes are accepted");
+      }
+    } else {
+      last_failure = SteadyClock::now();
+    }
+    if (rotating) {
+      rotate_wanted_ = false;
+      rotate_error_ = ok ? rotate_error : "the journal cannot be written";
+      ++rotations_;
+    }
+    durable_.SignalAll();
+    if (stopping && (!ok || (pending_.empty() && before_rotation_.empty()))) {
+      if (!ok) Log("stopping with changes the journal could not write");
+      stopped_ = true;
+      durable_.SignalAll();
+      return;
+    }
+  }
+}
+
+void Journal::Stop() {
+  std::lock_guard<std::mutex> serial(stop_mutex_);
+  {
+    MutexLock lock(&mutex_);
+    stop_ = true;
+    accepting_.store(false, std::memory_order_relaxed);
+    if (!writer_.joinable()) stopped_ = true;
+    work_.Signal();
+    durable_.SignalAll();
+  }
+  if (writer_.joinable()) writer_.join();
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+uint64_t Journal::file_number() const {
+  MutexLock lock(&mutex_);
+  return file_number_;
+}
+
+uint64_t Journal::file_bytes() const {
+  MutexLock lock(&mutex_);
+  return file_bytes_;
+}
+
+uint64_t Journal::bytes_written() const {
+  MutexLock lock(&mutex_);
+  return bytes_written_;
+}
+
+}  // namespace slotd::durable
