@@ -70,7 +70,7 @@ TEST_CASE("flags set every option, with a space or an equals sign", "[options]")
   CHECK(parse.options.quiet);
 }
 
-TEST_CASE("--threads is the old name of --max-connections, and the last one given wins",
+TEST_CASE("The option --threads is the old name of --max-connections, and the last one given wins",
           "[options]") {
   CHECK(Run({"--threads", "64"}).options.max_connections == 64);
   CHECK(Run({"--threads=64", "--max-connections", "5"}).options.max_connections == 5);
@@ -134,7 +134,7 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
   CHECK(Run({}, {{"PREFECT_SERVER_API_PORT", "nope"}}).outcome == OptionsOutcome::kError);
 }
 
-TEST_CASE("--max-name-bytes bounds names at 4096 bytes by default and takes 5 or more",
+TEST_CASE("The option --max-name-bytes bounds names at 4096 bytes by default and takes 5 or more",
           "[options]") {
   CHECK(Run({}).options.max_name_bytes == 4096);
   const Parse parse = Run({"--max-name-bytes", "5"});
@@ -148,7 +148,8 @@ TEST_CASE("--max-name-bytes bounds names at 4096 bytes by default and takes 5 or
   CHECK(HelpText().find("--max-name-bytes") != std::string::npos);
 }
 
-TEST_CASE("--help asks for the help text, which names the environment variables", "[options]") {
+TEST_CASE("The option --help asks for the help text, which names the environment variables",
+          "[options]") {
   CHECK(Run({"--port", "1", "--help"}).outcome == OptionsOutcome::kHelp);
   const std::string help = HelpText();
   for (const char* name :
