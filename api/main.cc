@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
+  context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
 
   slotd::api::ServerSettings settings = SettingsFrom(options);
   settings.tls = tls.get();
