@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
+  context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
 
   // Each connection holds a descriptor: the cap must fit under the limit.
   const size_t open_files = slotd::api::RaiseOpenFileLimit();

@@ -118,6 +118,9 @@ const Setting kSettings[] = {
     {"--max-name-bytes",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 5, INT64_MAX, &o->max_name_bytes); }},
+    {"--log-ring",
+     {},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->log_ring); }},
     {"--request-timeout-seconds",
      {},
      [](std::string_view v, Options* o) {
@@ -279,6 +282,9 @@ Options (flags override the environment variables named in brackets):
   --max-name-bytes N         longest limit name in UTF-8 bytes, "tag:" of a
                              v1 tag included (default 4096, at least 5); a
                              longer one is refused 422 string_too_long
+  --log-ring N               most logs kept from POST /api/logs/ for
+                             POST /api/logs/filter (default 10000); the
+                             oldest go first
   --request-timeout-seconds S  time a request may take from its first byte
                              to the last byte of its answer, however slowly
                              it trickles in; then the connection is closed

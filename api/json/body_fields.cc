@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "api/json/input_echo.h"
+#include "api/json/prefect_datetime.h"
 #include "api/json/pydantic_uuid_error.h"
 #include "api/json/python_text.h"
 
@@ -307,17 +308,58 @@ std::optional<Uuid> FieldReader::UuidValue(const LocNode& loc, element value) {
   return id;
 }
 
+std::optional<TimePoint> FieldReader::DateTime(const LocNode& loc, element value) {
+  std::optional<TimePoint> when;
+  switch (value.type()) {
+    case element_type::INT64:
+      when = DateTimeFromUnix(static_cast<double>(value.get_int64().value_unsafe()));
+      break;
+    case element_type::UINT64:
+      when = DateTimeFromUnix(static_cast<double>(value.get_uint64().value_unsafe()));
+      break;
+    case element_type::DOUBLE:
+      when = DateTimeFromUnix(value.get_double().value_unsafe());
+      break;
+    case element_type::STRING: {
+      const std::string_view text = value.get_string().value_unsafe();
+      when = ParseDateTimeText(text);
+      if (!when) Record(DateTimeError(loc, &text, EchoedJson(value)));
+      return when;
+    }
+    default:
+      break;
+  }
+  if (!when) Record(DateTimeError(loc, nullptr, EchoedJson(value)));
+  return when;
+}
+
+namespace {
+
+std::optional<size_t> IndexOf(element value, std::span<const std::string_view> options) {
+  if (value.type() != element_type::STRING) return std::nullopt;
+  const std::string_view text = value.get_string().value_unsafe();
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (options[i] == text) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<size_t> FieldReader::Literal(const LocNode& loc, element value,
                                            std::span<const std::string_view> options,
                                            std::string_view expected) {
-  if (value.type() == element_type::STRING) {
-    const std::string_view text = value.get_string().value_unsafe();
-    for (size_t i = 0; i < options.size(); ++i) {
-      if (options[i] == text) return i;
-    }
-  }
-  Record(LiteralError(loc, expected, EchoedJson(value)));
-  return std::nullopt;
+  std::optional<size_t> index = IndexOf(value, options);
+  if (!index) Record(LiteralError(loc, expected, EchoedJson(value)));
+  return index;
+}
+
+std::optional<size_t> FieldReader::Enum(const LocNode& loc, element value,
+                                        std::span<const std::string_view> options,
+                                        std::string_view expected) {
+  std::optional<size_t> index = IndexOf(value, options);
+  if (!index) Record(EnumError(loc, expected, EchoedJson(value)));
+  return index;
 }
 
 template <typename T>

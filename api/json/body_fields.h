@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/json/validation_error.h"
+#include "engine/time_source.h"
 #include "engine/uuid.h"
 
 namespace slotd::api {
@@ -52,11 +53,16 @@ class FieldReader {
   // A string matching the limit-name pattern ^[^/%&><]+$.
   std::optional<std::string_view> Name(const LocNode& loc, element value);
   std::optional<Uuid> UuidValue(const LocNode& loc, element value);
+  // A Prefect DateTime (api/json/prefect_datetime.h): a string or a number.
+  std::optional<TimePoint> DateTime(const LocNode& loc, element value);
   // The index in `options` of the string given; the error lists them as
   // `expected` ("'a' or 'b'").
   std::optional<size_t> Literal(const LocNode& loc, element value,
                                 std::span<const std::string_view> options,
                                 std::string_view expected);
+  // As Literal, for a Python Enum field (its error type is "enum").
+  std::optional<size_t> Enum(const LocNode& loc, element value,
+                             std::span<const std::string_view> options, std::string_view expected);
   // A list of strings (at least `min_items`), appended to *out.
   bool StringList(const LocNode& loc, element value, size_t min_items,
                   std::vector<std::string_view>* out);

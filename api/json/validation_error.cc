@@ -121,6 +121,15 @@ ValidationError StringTooLongError(const LocNode& loc, size_t max_length, std::s
               std::move(input_json), CtxObject("max_length", bound));
 }
 
+ValidationError DateTimeError(const LocNode& loc, const std::string_view* text,
+                              std::string input_json) {
+  if (text == nullptr) return Make(loc, "value is not a valid datetime", "value_error", input_json);
+  std::string msg = "Value error, Unable to parse string [";
+  msg += *text;
+  msg += "]";
+  return Make(loc, std::move(msg), "value_error", std::move(input_json), R"({"error":{}})");
+}
+
 ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json) {
   std::string msg = "String should match pattern '";
   msg += pattern;
@@ -134,6 +143,18 @@ ValidationError LiteralError(const LocNode& loc, std::string_view expected,
   std::string msg = "Input should be ";
   msg += expected;
   return Make(loc, std::move(msg), "literal_error", std::move(input_json),
+              CtxObject("expected", QuotedJson(expected)));
+}
+
+ValidationError NotASequenceError(const LocNode& loc, std::string input_json) {
+  return Make(loc, "Input should be an instance of Sequence", "is_instance_of",
+              std::move(input_json), R"({"class":"Sequence"})");
+}
+
+ValidationError EnumError(const LocNode& loc, std::string_view expected, std::string input_json) {
+  std::string msg = "Input should be ";
+  msg += expected;
+  return Make(loc, std::move(msg), "enum", std::move(input_json),
               CtxObject("expected", QuotedJson(expected)));
 }
 

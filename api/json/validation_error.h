@@ -58,8 +58,17 @@ ValidationError TooShortError(const LocNode& loc, std::string input_json);
 // string_too_long, as pydantic words it for a max_length constraint (it says
 // characters; slotd's bound counts bytes).
 ValidationError StringTooLongError(const LocNode& loc, size_t max_length, std::string input_json);
+// A Prefect DateTime that does not parse: for a string, pendulum's message
+// ("Value error, Unable to parse string [<text>]", ctx {"error":{}}, the
+// exception as FastAPI encodes it); for any other value, "value is not a
+// valid datetime".
+ValidationError DateTimeError(const LocNode& loc, const std::string_view* text,
+                              std::string input_json);
 ValidationError PatternError(const LocNode& loc, std::string_view pattern, std::string input_json);
 ValidationError LiteralError(const LocNode& loc, std::string_view expected, std::string input_json);
+// A body that should be a list (FastAPI's Sequence[...] parameter) and is not.
+ValidationError NotASequenceError(const LocNode& loc, std::string input_json);
+ValidationError EnumError(const LocNode& loc, std::string_view expected, std::string input_json);
 ValidationError UuidParsingError(const LocNode& loc, std::string_view reason,
                                  std::string input_json);
 // Malformed JSON: loc ["body", offset], input {}, ctx {"error": reason}.

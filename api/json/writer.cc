@@ -89,7 +89,14 @@ void AppendTimestamp(std::string* out, TimePoint when) {
   PutDigits(text + 11, static_cast<unsigned>(time.hours().count()), 2);
   PutDigits(text + 14, static_cast<unsigned>(time.minutes().count()), 2);
   PutDigits(text + 17, static_cast<unsigned>(time.seconds().count()), 2);
-  PutDigits(text + 20, static_cast<unsigned>(time.subseconds().count()), 6);
+  const auto micros = static_cast<unsigned>(time.subseconds().count());
+  if (micros == 0) {
+    // pydantic writes no fraction for a whole second.
+    text[19] = 'Z';
+    out->append(text, 20);
+    return;
+  }
+  PutDigits(text + 20, micros, 6);
   out->append(text, sizeof text - 1);
 }
 

@@ -19,7 +19,8 @@ namespace slotd::api {
 // part of valid UTF-8 becomes U+FFFD, so the output is always valid UTF-8.
 void AppendJsonString(std::string* out, std::string_view text);
 
-// Appends `2026-11-24T06:31:33.123456Z` (always six fractional digits).
+// Appends `2026-11-24T06:31:33.123456Z`, as pydantic writes a UTC datetime:
+// six fractional digits, none for a whole second (`2026-11-24T06:31:33Z`).
 void AppendTimestamp(std::string* out, TimePoint when);
 
 // Writes values in order, inserting the commas. The caller pairs every

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "api/prefect/log_ring.h"
 #include "engine/slot_engine.h"
 
 namespace slotd::api {
@@ -18,9 +20,15 @@ struct ApiConfig {
   int64_t default_limit = 200;            // filter page size, and its maximum
 };
 
+// How many logs the ring keeps unless told otherwise (--log-ring).
+inline constexpr size_t kDefaultLogRing = 10'000;
+
 struct ApiContext {
   SlotEngine* engine = nullptr;
   ApiConfig config;
+  // The logs clients sent (POST /api/logs/), shared with whoever else
+  // appends to or reads the ring; never null.
+  std::shared_ptr<LogRing> logs = std::make_shared<LogRing>(kDefaultLogRing);
 };
 
 struct ApiRequest {

@@ -77,6 +77,10 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleV2DecrementWithLease);
     case Route::kV2RenewLease:
       return reads_body(HandleV2RenewLease);
+    case Route::kLogsCreate:
+      return reads_body(HandleLogsCreate);
+    case Route::kLogsFilter:
+      return reads_body(HandleLogsFilter);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }

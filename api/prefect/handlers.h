@@ -56,6 +56,10 @@ void HandleV2Decrement(const HandlerInput& in, ApiResponse* out);
 void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out);
 void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 
+// handlers_logs.cc
+void HandleLogsCreate(const HandlerInput& in, ApiResponse* out);
+void HandleLogsFilter(const HandlerInput& in, ApiResponse* out);
+
 // Shared by the handler files (handlers_common.cc).
 
 // The request body as the 422 echoes it: as parsed, or "null".

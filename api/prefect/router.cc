@@ -72,6 +72,7 @@ RouteMatch MatchOneSegment(Method method, std::string_view name) {
   if (name == "hello") return Only(method, Method::kGet, Route::kHello);
   if (name == "csrf-token") return Only(method, Method::kGet, Route::kCsrfToken);
   if (name == "concurrency_limits") return Only(method, Method::kPost, Route::kV1Create);
+  if (name == "logs") return Only(method, Method::kPost, Route::kLogsCreate);
   return {};
 }
 
@@ -125,8 +126,9 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
   if (!SplitPath(path, &s, &count, &trailing_slash)) return {};
   const bool v1 = s[0] == "concurrency_limits";
   const bool v2 = count >= 2 && s[0] == "v2" && s[1] == "concurrency_limits";
-  // Only the create routes are registered with a trailing slash.
-  const bool create = (count == 1 && v1) || (count == 2 && v2);
+  // Only the create routes (and the logs') are registered with a trailing
+  // slash.
+  const bool create = (count == 1 && (v1 || s[0] == "logs")) || (count == 2 && v2);
   if (trailing_slash != create) return {};
   switch (count) {
     case 1:
@@ -136,6 +138,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
         return Only(method, Method::kGet, Route::kAdminVersion);
       if (v1) return MatchV1Item(method, s[1]);
       if (v2) return Only(method, Method::kPost, Route::kV2Create);
+      if (s[0] == "logs" && s[1] == "filter")
+        return Only(method, Method::kPost, Route::kLogsFilter);
       return {};
     case 3:
       if (v1 && s[1] == "tag") {

@@ -51,8 +51,11 @@ enum class Route : uint8_t {
   kV2Decrement,
   kV2DecrementWithLease,
   kV2RenewLease,
+  // /api/logs
+  kLogsCreate,
+  kLogsFilter,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kV2RenewLease) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kLogsFilter) + 1;
 
 struct RouteMatch {
   enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed, kRedirect };

@@ -134,7 +134,7 @@ TEST_CASE("bad values and unknown options are errors", "[options]") {
   CHECK(Run({}, {{"PREFECT_SERVER_API_PORT", "nope"}}).outcome == OptionsOutcome::kError);
 }
 
-TEST_CASE("The option --max-name-bytes bounds names at 4096 bytes by default and takes 5 or more",
+TEST_CASE("names are bounded at 4096 bytes by default and --max-name-bytes takes 5 or more",
           "[options]") {
   CHECK(Run({}).options.max_name_bytes == 4096);
   const Parse parse = Run({"--max-name-bytes", "5"});
@@ -146,6 +146,13 @@ TEST_CASE("The option --max-name-bytes bounds names at 4096 bytes by default and
     CHECK(Run({"--max-name-bytes", bad}).outcome == OptionsOutcome::kError);
   }
   CHECK(HelpText().find("--max-name-bytes") != std::string::npos);
+}
+
+TEST_CASE("the log ring keeps 10000 logs by default and --log-ring takes 1 or more", "[options]") {
+  CHECK(Run({}).options.log_ring == 10'000);
+  CHECK(Run({"--log-ring", "1"}).options.log_ring == 1);
+  CHECK(Run({"--log-ring", "0"}).outcome == OptionsOutcome::kError);
+  CHECK(HelpText().find("--log-ring") != std::string::npos);
 }
 
 TEST_CASE("The option --help asks for the help text, which names the environment variables",

@@ -65,7 +65,7 @@ bool IsUuid4(std::string_view s) {
 
 bool IsTimestamp(std::string_view s) {
   static const std::regex pattern(
-      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$");
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{6})?Z$");
   return std::regex_match(s.begin(), s.end(), pattern);
 }
 

@@ -40,16 +40,20 @@ TEST_CASE("bytes that are not UTF-8 become U+FFFD, so answers stay valid UTF-8",
   CHECK(Quoted("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // overlong '/'
 }
 
-TEST_CASE("timestamps always carry six fractional digits and a Z", "[json_writer]") {
+TEST_CASE("timestamps carry six fractional digits and a Z, none on a whole second as pydantic",
+          "[json_writer]") {
   std::string out;
   AppendTimestamp(&out, kWhen);
   CHECK(out == "2026-11-24T06:31:33.123456Z");
   out.clear();
   AppendTimestamp(&out, TimePoint(std::chrono::seconds(1795501893)));
-  CHECK(out == "2026-11-24T06:31:33.000000Z");
+  CHECK(out == "2026-11-24T06:31:33Z");
   out.clear();
   AppendTimestamp(&out, TimePoint(Micros(0)));
-  CHECK(out == "1970-01-01T00:00:00.000000Z");
+  CHECK(out == "1970-01-01T00:00:00Z");
+  out.clear();
+  AppendTimestamp(&out, TimePoint(std::chrono::seconds(1795501893) + Micros(1)));
+  CHECK(out == "2026-11-24T06:31:33.000001Z");
 }
 
 TEST_CASE("the writer separates values with bare commas and colons", "[json_writer]") {

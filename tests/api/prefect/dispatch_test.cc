@@ -106,7 +106,8 @@ TEST_CASE("a v2 limit is created, read by name and by id, and conflicts on its n
   const ApiResponse created = server.Call("POST", "/api/v2/concurrency_limits/",
                                           R"({"name":"db","limit":2,"slot_decay_per_second":0.5})");
   REQUIRE(created.status == 201);
-  CHECK(created.body.find(R"("created":"2027-01-15T08:00:00.000000Z")") != std::string::npos);
+  // pydantic writes no fraction for a whole second.
+  CHECK(created.body.find(R"("created":"2027-01-15T08:00:00Z")") != std::string::npos);
   CHECK(created.body.find(R"("slot_decay_per_second":0.5,"avg_slot_occupancy_seconds":2.0})") !=
         std::string::npos);
   const std::string id = created.body.substr(7, 36);
