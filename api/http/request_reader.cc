@@ -92,8 +92,9 @@ struct RequestReader::State {
   size_t fields_scanned = 0;  // bytes after the request line searched for the head's end
   size_t head_fields = 0;     // fields at the end of the head (a trailer would add some)
   bool wants_continue = false;
-  bool chunk_line_next = false;   // Beast reads a chunk line next
-  bool after_chunk_data = false;  // ... after the CRLF that ends a chunk's data
+  bool chunk_line_next = false;     // Beast reads a chunk line next
+  bool after_chunk_data = false;    // ... after the CRLF that ends a chunk's data
+  bool last_chunk_pending = false;  // Beast has read the last chunk's line, not its end
   std::string path;
   std::optional<std::string> client;
   ApiRequest request;
@@ -119,6 +120,7 @@ void RequestReader::State::Reset() {
   wants_continue = false;
   chunk_line_next = false;
   after_chunk_data = false;
+  last_chunk_pending = false;
   path.clear();
   client.reset();
   request = ApiRequest();
@@ -276,14 +278,21 @@ RequestReader::Step RequestReader::State::ReadBody(std::string_view bytes, size_
                                              : EndsInsideQuotedString(line.substr(0, line_end))) {
         return Refuse(BadRequest());
       }
+      // Beast asserts (in debug builds) that the last chunk's line is
+      // given again with at least 5 bytes; fewer cannot hold its end.
+      if (last_chunk_pending && bytes.size() < 5) return Step::kNeedMore;
     }
     error_code ec;
     const size_t taken = parser->put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
     *consumed += taken;
     bytes.remove_prefix(taken);
     if (ec == http::error::need_more) {
-      // Waiting for the end of the last chunk's trailer, which is refused
-      // anyway once it arrives.
+      // A whole chunk line and still more wanted: it was the last chunk's,
+      // and Beast waits for the end of its trailer, which is refused anyway
+      // once it arrives.
+      if (chunk_line_next && bytes.find("\r\n", after_chunk_data ? 2 : 0) != bytes.npos) {
+        last_chunk_pending = true;
+      }
       if (bytes.size() > kMaxChunkLineBytes + 2) return Refuse(BadRequest());
       return Step::kNeedMore;
     }
