@@ -64,7 +64,7 @@ RawConnection::~RawConnection() {
 }
 
 RawConnection::RawConnection(RawConnection&& other) noexcept
-    : fd_(other.fd_), buffer_(std::move(other.buffer_)) {
+    : fd_(other.fd_), peer_closed_(other.peer_closed_), buffer_(std::move(other.buffer_)) {
   other.fd_ = -1;
 }
 
@@ -81,17 +81,44 @@ bool RawConnection::send_all(std::string_view bytes) {
 bool RawConnection::fill(Clock::time_point deadline) {
   if (fd_ < 0) return false;
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (left.count() <= 0) return false;
+  if (left.count() < 0) return false;
   pollfd pfd{fd_, POLLIN, 0};
   if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
-  char chunk[4096];
+  char chunk[16384];
   ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-  if (n <= 0) return false;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) {
+    peer_closed_ = true;
+    return false;
+  }
   buffer_.append(chunk, static_cast<size_t>(n));
   return true;
 }
 
-std::optional<RawResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+std::string RawConnection::read_raw(std::chrono::milliseconds timeout, std::string_view until) {
+  const auto deadline = Clock::now() + timeout;
+  size_t end = std::string::npos;
+  while ((until.empty() || (end = buffer_.find(until)) == std::string::npos) && fill(deadline)) {
+  }
+  std::string bytes;
+  if (end == std::string::npos) {
+    bytes.swap(buffer_);
+  } else {
+    bytes = buffer_.substr(0, end + until.size());
+    buffer_.erase(0, end + until.size());
+  }
+  return bytes;
+}
+
+bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!peer_closed_ && fill(deadline)) {
+  }
+  return peer_closed_;
+}
+
+std::optional<RawResponse> RawConnection::read_response(std::chrono::milliseconds timeout,
+                                                        bool to_head) {
   auto deadline = Clock::now() + timeout;
   size_t head_end;
   while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -118,6 +145,7 @@ std::optional<RawResponse> RawConnection::read_response(std::chrono::millisecond
     response.headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
   }
 
+  if (to_head) return response;
   if (auto length = response.header("Content-Length")) {
     size_t want = std::strtoull(length->c_str(), nullptr, 10);
     while (buffer_.size() < want) {
@@ -166,6 +194,23 @@ std::optional<RawResponse> RawRequest(int port, std::string_view method,
   request.append("\r\n").append(body);
   if (!connection.send_all(request)) return std::nullopt;
   return connection.read_response(timeout);
+}
+
+SmuggleResult Smuggle(int port, std::string_view payload, std::chrono::milliseconds quiet,
+                      int head_answers) {
+  SmuggleResult result;
+  RawConnection connection(port);
+  if (!connection.connected()) return result;
+  // A server that refuses early may close before all of the payload is sent;
+  // its answers are still read.
+  connection.send_all(payload);
+  while (auto answer = connection.read_response(
+             quiet, static_cast<int>(result.answers.size()) < head_answers)) {
+    result.answers.push_back(std::move(*answer));
+  }
+  result.closed = connection.closed_by_peer(std::chrono::milliseconds(0));
+  result.rest = connection.read_raw(std::chrono::milliseconds(0));
+  return result;
 }
 
 }  // namespace slotd::e2e

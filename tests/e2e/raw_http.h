@@ -1,6 +1,7 @@
 // HTTP/1.1 over a plain socket to 127.0.0.1, for requests an HTTP client
 // library would rewrite (raw paths with `..` or percent-escapes, exact header
-// bytes) and for holding many idle keep-alive connections open.
+// bytes), for byte streams no client would send (smuggling, pipelining) and
+// for holding many idle keep-alive connections open.
 #ifndef SLOTD_TESTS_E2E_RAW_HTTP_H_
 #define SLOTD_TESTS_E2E_RAW_HTTP_H_
 
@@ -39,15 +40,40 @@ class RawConnection {
   bool connected() const { return fd_ >= 0; }
   bool send_all(std::string_view bytes);
   // Reads one response (Content-Length, chunked or until close), or nullopt
-  // when the connection closes or the timeout passes first.
-  std::optional<RawResponse> read_response(std::chrono::milliseconds timeout);
+  // when the connection closes or the timeout passes first. The answer to a
+  // HEAD request (`to_head`) has no body whatever its Content-Length says.
+  std::optional<RawResponse> read_response(std::chrono::milliseconds timeout, bool to_head = false);
+  // The bytes received and not yet read, consumed: up to and including the
+  // first `until` once it arrives (when `until` is not empty), else
+  // everything until the peer closes or the timeout passes.
+  std::string read_raw(std::chrono::milliseconds timeout, std::string_view until = {});
+  // Whether the peer closed the connection (end of stream or reset), waiting
+  // up to `timeout`. Bytes that arrive meanwhile are kept for the reads above.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
 
  private:
+  // Receives once, waiting until `deadline`; false on timeout or close.
   bool fill(std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+  bool peer_closed_ = false;
   std::string buffer_;
 };
+
+// What a server answered to a stream of requests sent on one connection.
+struct SmuggleResult {
+  std::vector<RawResponse> answers;  // every whole answer, in order
+  bool closed = false;               // the server closed the connection
+  std::string rest;                  // bytes after the last whole answer
+};
+
+// Sends `payload` on a fresh connection to 127.0.0.1:port and reads answers
+// until the server closes it, or no answer comes for `quiet` (then `closed`
+// is false: the server holds the connection open). `head_answers` counts the
+// leading answers that reply to HEAD requests (they have no body).
+SmuggleResult Smuggle(int port, std::string_view payload,
+                      std::chrono::milliseconds quiet = std::chrono::seconds(5),
+                      int head_answers = 0);
 
 // One request on a fresh connection: `<method> <raw_target> HTTP/1.1`, sent
 // byte for byte, with the given extra header lines (each "Name: value"),
