@@ -48,7 +48,7 @@ class HttpConnection final : public Connection {
 
   ~HttpConnection() override {
     thread_.Forget(this);
-    (admitted_ ? state_.open : state_.rejecting).fetch_sub(1, std::memory_order_relaxed);
+    ReleasePlace();
   }
 
   void Start() override;
@@ -85,6 +85,14 @@ class HttpConnection final : public Connection {
   void Drain();
   bool MakeRoom();
   void Close();
+  // Gives back the connection's place under the cap (or among those being
+  // answered 503), once: when its socket closes, not when its last aborted
+  // operation has completed, so a client that sees the close can reconnect.
+  void ReleasePlace() {
+    if (std::exchange(counted_, false)) {
+      (admitted_ ? state_.open : state_.rejecting).fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
   // Deletes the connection once it is closed and no operation is pending.
   void DeleteIfDone() {
     if (!reading_ && !writing_ && !handshaking_ && !shutting_down_) delete this;
@@ -95,6 +103,7 @@ class HttpConnection final : public Connection {
   Stream stream_;
   RequestReader reader_;
   const bool admitted_;
+  bool counted_ = true;  // holds its place in state_.open or state_.rejecting
 
   // The bytes received and not yet consumed by the reader: [begin_, end_).
   std::unique_ptr<char[]> in_;
@@ -367,13 +376,18 @@ void HttpConnection<Stream>::Drain() {
                            });
 }
 
+// Closes the socket (once) and deletes the connection if no operation is
+// pending; each pending one ends with operation_aborted and comes back here
+// or to DeleteIfDone, and the last one deletes it.
 template <class Stream>
 void HttpConnection<Stream>::Close() {
-  if (closed_) return;
-  closed_ = true;
-  thread_.Disarm(this);
-  error_code ignored;
-  socket().close(ignored);  // pending operations end with operation_aborted
+  if (!closed_) {
+    closed_ = true;
+    thread_.Disarm(this);
+    ReleasePlace();
+    error_code ignored;
+    socket().close(ignored);
+  }
   DeleteIfDone();
 }
 
