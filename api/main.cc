@@ -32,6 +32,7 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
   settings.host = options.host;
   settings.port = options.port;
   settings.max_body_bytes = options.max_body_bytes;
+  settings.max_body_total_bytes = options.max_body_total_bytes;
   settings.max_connections = options.max_connections;
   settings.io_threads = options.io_threads;
   settings.request_timeout = std::chrono::milliseconds(

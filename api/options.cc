@@ -93,6 +93,11 @@ const Setting kSettings[] = {
     {"--max-body-bytes",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_body_bytes); }},
+    {"--max-body-total-bytes",
+     {},
+     [](std::string_view v, Options* o) {
+       return SetCount(v, 1, INT64_MAX, &o->max_body_total_bytes);
+     }},
     {"--max-connections",
      {},
      [](std::string_view v, Options* o) {
@@ -231,6 +236,10 @@ OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& 
       return OptionsOutcome::kError;
     }
   }
+  if (out->max_body_total_bytes < out->max_body_bytes) {
+    *error = "--max-body-total-bytes must be at least --max-body-bytes";
+    return OptionsOutcome::kError;
+  }
   if (out->tls_cert.has_value() != out->tls_key.has_value()) {
     *error = "--tls-cert and --tls-key go together";
     return OptionsOutcome::kError;
@@ -265,6 +274,10 @@ Options (flags override the environment variables named in brackets):
   --lease-sweep-seconds S    how often expired leases are released (default 1)
                              [PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS]
   --max-body-bytes N         larger request bodies get 413 (default 1048576)
+  --max-body-total-bytes N   request bodies held in memory at once, over every
+                             connection (default 268435456, at least
+                             --max-body-bytes); a body that would pass it is
+                             answered 503 with Retry-After: 1, and closed
   --max-connections N        most connections served at once, idle
                              keep-alive ones included (default 10000, and at
                              most the open-file limit less 64); one more is

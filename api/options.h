@@ -26,7 +26,8 @@ struct Options {
   double max_slot_wait_seconds = 30;
   double lease_sweep_seconds = 1;
   size_t max_body_bytes = 1 << 20;
-  size_t max_connections = 10000;  // served at once; --threads is the old name
+  size_t max_body_total_bytes = 256 << 20;  // request bodies held at once, every connection
+  size_t max_connections = 10000;           // served at once; --threads is the old name
   // Threads that serve connections, each with its own event loop.
   size_t io_threads = DefaultIoThreads();
   size_t max_limits = 1'000'000;  // about 400 MB of limits

@@ -21,6 +21,9 @@ struct ServerSettings {
   std::string host = "127.0.0.1";
   int port = 4200;  // 0: any free port
   size_t max_body_bytes = 1 << 20;
+  // Bytes of request bodies held at once over every connection; a body that
+  // would pass it gets 503 with Retry-After. At least max_body_bytes.
+  size_t max_body_total_bytes = 256 << 20;
   // Connections served at once, idle keep-alive ones included; one more gets
   // 503 and is closed.
   size_t max_connections = 10000;

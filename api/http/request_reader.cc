@@ -60,14 +60,20 @@ struct RequestReader::State {
   enum class Phase { kRequestLine, kFields, kBody, kReady, kRefused };
 
   explicit State(const ReaderSettings* settings) : settings(settings) { Reset(); }
+  ~State() { ReleaseBody(); }
 
   void Reset();
+  // Reserves `bytes` more of the body from the shared budget.
+  bool ReserveBody(uint64_t bytes);
+  // Gives the body's bytes back to the budget (and drops them).
+  void ReleaseBody();
   Step ReadHead(std::string_view bytes, size_t* consumed);
   Step CheckHead();
   Step ReadBody(std::string_view bytes, size_t* consumed);
   Step Finish();
   Step Refuse(int status, std::string_view detail);
   Step Refuse(const Refusal& refusal) { return Refuse(refusal.status, refusal.detail); }
+  Step RefuseOverBudget();
   std::optional<Refusal> CheckCredentials(std::string_view origin) const;
 
   // Beast's chunk callbacks (Parser::on_chunk_header, on_chunk_body), which
@@ -95,13 +101,30 @@ struct RequestReader::State {
   bool chunk_line_next = false;     // Beast reads a chunk line next
   bool after_chunk_data = false;    // ... after the CRLF that ends a chunk's data
   bool last_chunk_pending = false;  // Beast has read the last chunk's line, not its end
+  bool over_budget = false;         // a chunk did not fit in the body budget
+  size_t reserved = 0;              // body bytes taken from settings->body_budget
   std::string path;
   std::optional<std::string> client;
   ApiRequest request;
   ApiResponse refusal;
 };
 
+bool RequestReader::State::ReserveBody(uint64_t bytes) {
+  if (settings->body_budget == nullptr || bytes == 0) return true;
+  if (bytes > settings->max_body_bytes || !settings->body_budget->Reserve(bytes)) return false;
+  reserved += bytes;
+  return true;
+}
+
+void RequestReader::State::ReleaseBody() {
+  if (reserved == 0) return;
+  settings->body_budget->Release(reserved);
+  reserved = 0;
+  if (parser) std::string().swap(parser->get().body());
+}
+
 void RequestReader::State::Reset() {
+  ReleaseBody();
   parser.emplace();
   parser->eager(false);
   // The reader bounds the head itself; this is a backstop.
@@ -121,15 +144,24 @@ void RequestReader::State::Reset() {
   chunk_line_next = false;
   after_chunk_data = false;
   last_chunk_pending = false;
+  over_budget = false;
   path.clear();
   client.reset();
   request = ApiRequest();
 }
 
-void RequestReader::State::ChunkHeaderHook::operator()(uint64_t, std::string_view extensions,
+void RequestReader::State::ChunkHeaderHook::operator()(uint64_t size, std::string_view extensions,
                                                        error_code& ec) {
   state->chunk_line_next = false;
-  if (!IsAcceptableChunkExtension(extensions)) ec = http::error::bad_chunk_extension;
+  if (!IsAcceptableChunkExtension(extensions)) {
+    ec = http::error::bad_chunk_extension;
+  } else if (!state->ReserveBody(size)) {
+    // Over max_body_bytes too (Beast would say body_limit): that answer,
+    // 413, is checked first.
+    state->over_budget =
+        state->parser->get().body().size() + size <= state->settings->max_body_bytes;
+    ec = http::error::body_limit;
+  }
 }
 
 size_t RequestReader::State::ChunkBodyHook::operator()(uint64_t remain, std::string_view body,
@@ -144,14 +176,21 @@ size_t RequestReader::State::ChunkBodyHook::operator()(uint64_t remain, std::str
 
 RequestReader::Step RequestReader::State::Refuse(int status, std::string_view detail) {
   phase = Phase::kRefused;
+  ReleaseBody();
   refusal = ApiResponse();
   if (status == 401) {
     refusal.status = 401;
     refusal.body = R"({"exception_message":"Unauthorized"})";
   } else {
     RespondDetail(&refusal, status, detail);
+    // Only the body budget's refusal is worth retrying soon.
+    if (status == 503) refusal.retry_after = std::string("1");
   }
   return Step::kRefuse;
+}
+
+RequestReader::Step RequestReader::State::RefuseOverBudget() {
+  return Refuse(503, "Server busy: too many request bodies in memory");
 }
 
 // The head goes to Beast in two whole pieces, the request line and then the
@@ -237,6 +276,7 @@ RequestReader::Step RequestReader::State::CheckHead() {
   if (auto refusal = CheckExpect(message, version, &wants_continue)) return Refuse(*refusal);
   if (auto refusal = CheckContentEncoding(message, has_body)) return Refuse(*refusal);
   if (length && *length > settings->max_body_bytes) return Refuse(413, "Request body too large");
+  if (length && !ReserveBody(*length)) return RefuseOverBudget();
 
   head_fields = static_cast<size_t>(std::distance(message.begin(), message.end()));
   path = DecodedPath(target);
@@ -296,7 +336,9 @@ RequestReader::Step RequestReader::State::ReadBody(std::string_view bytes, size_
       if (bytes.size() > kMaxChunkLineBytes + 2) return Refuse(BadRequest());
       return Step::kNeedMore;
     }
-    if (ec == http::error::body_limit) return Refuse(413, "Request body too large");
+    if (ec == http::error::body_limit) {
+      return over_budget ? RefuseOverBudget() : Refuse(413, "Request body too large");
+    }
     if (ec) return Refuse(BadRequest());
     if (taken == 0) break;
   }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/http/body_budget.h"
 #include "api/prefect/context.h"
 #include "api/prefect/responses.h"
 
@@ -23,6 +24,7 @@ namespace slotd::api {
 
 struct ReaderSettings {
   size_t max_body_bytes = 1 << 20;
+  BodyBudget* body_budget = nullptr;         // shared by every reader; null: no total bound
   size_t max_head_bytes = 32 * 1024;         // from the request's first byte, consumed + buffered
   const std::string* auth_string = nullptr;  // Basic "user:password"; null: no authentication
   bool tls = false;                          // for ApiRequest::tls (redirect Location)
@@ -36,7 +38,9 @@ struct ReaderSettings {
 // Bounds: while Put answers kNeedMore, the bytes left unconsumed (which the
 // caller keeps and passes again) are at most max_head_bytes in a head and at
 // most kMaxChunkLineBytes in a chunked body; past either the request is
-// refused. A body is held whole, at most max_body_bytes.
+// refused. A body is held whole, at most max_body_bytes, and its bytes are
+// reserved from body_budget before they are kept (a body that would pass it
+// is refused 503) until Next() or the refusal.
 class RequestReader {
  public:
   enum class Step { kNeedMore, kContinue, kRequest, kRefuse };

@@ -3,12 +3,14 @@
 // that only the atomics change.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ssl/context.hpp>
 #include <cstddef>
 #include <memory>
 
 #include "api/http/access_log.h"
+#include "api/http/body_budget.h"
 #include "api/http/http_server.h"
 #include "api/http/request_reader.h"
 #include "api/prefect/context.h"
@@ -17,8 +19,12 @@ namespace slotd::api {
 
 struct ServerState {
   ServerState(const ApiContext& context, ServerSettings settings)
-      : context(context), settings(std::move(settings)), log(this->settings.access_log) {
+      : context(context),
+        settings(std::move(settings)),
+        log(this->settings.access_log),
+        body_budget(std::max(this->settings.max_body_total_bytes, this->settings.max_body_bytes)) {
     reader.max_body_bytes = this->settings.max_body_bytes;
+    reader.body_budget = &body_budget;
     if (this->settings.auth_string) reader.auth_string = &*this->settings.auth_string;
     reader.tls = this->settings.tls != nullptr;
     reader.server_address = this->settings.host;
@@ -27,6 +33,7 @@ struct ServerState {
   const ApiContext& context;
   const ServerSettings settings;
   const AccessLog log;
+  BodyBudget body_budget;
   // Set from settings.tls when serving HTTPS; shares the SSL_CTX.
   std::unique_ptr<boost::asio::ssl::context> tls;
   // What every connection's reader checks against; its server_port is set by

@@ -148,6 +148,18 @@ TEST_CASE("names are bounded at 4096 bytes by default and --max-name-bytes takes
   CHECK(HelpText().find("--max-name-bytes") != std::string::npos);
 }
 
+TEST_CASE("request bodies held at once are bounded at 256 MiB by default, and never below one body",
+          "[options]") {
+  CHECK(Run({}).options.max_body_total_bytes == 256u << 20);
+  CHECK(Run({"--max-body-total-bytes", "4096", "--max-body-bytes", "4096"})
+            .options.max_body_total_bytes == 4096);
+  const Parse below = Run({"--max-body-total-bytes", "100", "--max-body-bytes", "200"});
+  CHECK(below.outcome == OptionsOutcome::kError);
+  CHECK(below.error == "--max-body-total-bytes must be at least --max-body-bytes");
+  CHECK(Run({"--max-body-total-bytes", "0"}).outcome == OptionsOutcome::kError);
+  CHECK(HelpText().find("--max-body-total-bytes") != std::string::npos);
+}
+
 TEST_CASE("the log ring keeps 10000 logs by default and --log-ring takes 1 or more", "[options]") {
   CHECK(Run({}).options.log_ring == 10'000);
   CHECK(Run({"--log-ring", "1"}).options.log_ring == 1);

@@ -247,5 +247,37 @@ TEST_CASE("Expect: 100-continue within the limit gets 100 Continue, then the ans
   RequireStatus(cli->Get("/api/v2/concurrency_limits/continued"), 200);
 }
 
+TEST_CASE("bodies held at once over every connection are bounded by --max-body-total-bytes",
+          "[memory]") {
+  SlotdProcess server(WithArgs({"--max-body-bytes", "1000", "--max-body-total-bytes", "1500"}));
+  auto cli = server.client();
+  const std::string body = R"({"name":"budgeted","limit":1})";
+  const std::string padded = body + std::string(1000 - body.size(), ' ');
+  const std::string head = std::string(kCreateHead) + "Content-Length: 1000\r\n\r\n";
+  // One connection holds 1000 bytes of the budget with a body half sent.
+  RawConnection holder(server.port());
+  REQUIRE(holder.connected());
+  REQUIRE(holder.send_all(head + padded.substr(0, 500)));
+  // A second body of 1000 does not fit beside it: 503 at its head, with
+  // Retry-After, closed, and nothing created.
+  const SmuggleResult refused = Smuggle(server.port(), head + padded);
+  REQUIRE(refused.answers.size() == 1);
+  CHECK(refused.answers[0].status == 503);
+  CHECK(refused.answers[0].header("Retry-After") == "1");
+  CHECK(refused.answers[0].body ==
+        R"({"detail":"Server busy: too many request bodies in memory"})");
+  CHECK(refused.closed);
+  CHECK(AllLimits(*cli) == "[]");
+  // The first body completes and is answered; its bytes are free again, so
+  // the same request now passes.
+  REQUIRE(holder.send_all(padded.substr(500)));
+  std::optional<RawResponse> created = holder.read_response(seconds(10));
+  REQUIRE(created.has_value());
+  CHECK(created->status == 201);
+  const SmuggleResult again = Smuggle(server.port(), head + padded, std::chrono::milliseconds(500));
+  REQUIRE(again.answers.size() == 1);
+  CHECK(again.answers[0].status == 409);
+}
+
 }  // namespace
 }  // namespace slotd::e2e

@@ -5,7 +5,8 @@
 //
 // Input: four bytes of settings, then the stream.
 //   bytes 0-1: max_body_bytes = 16 + (little-endian value % 4081)
-//   byte 2:    bit 0 authentication on ("admin:pass"); bits 5-7 give
+//   byte 2:    bit 0 authentication on ("admin:pass"); bit 1 a body
+//              budget of max_body_bytes; bits 5-7 give
 //              max_head_bytes = 256 << (bits % 7)
 //   byte 3:    how the stream is split for the second pass: 0 a byte at a
 //              time, else pieces of 1..byte bytes from a generator it seeds
@@ -17,13 +18,15 @@
 // single Host in HTTP/1.1; a body over max_body_bytes; a request without
 // valid credentials while authentication is on (other than GET of the exact
 // health and ready paths); anything after a refusal; more bytes left
-// unconsumed than the reader's bound; or an answer whose written length is
-// not its body's.
+// unconsumed than the reader's bound; an answer whose written length is
+// not its body's; with the budget, a 503 (one reader alone always fits in
+// it), more held than it, or anything still held once the reader is gone.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -207,8 +210,13 @@ std::vector<std::string> Pass(std::string_view stream, const ReaderSettings& set
         events.push_back("continue@" + std::to_string(taken));
         continue;
       }
+      if (settings.body_budget != nullptr &&
+          settings.body_budget->held() > settings.body_budget->total()) {
+        Finding("more held than the body budget");
+      }
       if (step == Step::kRefuse) {
         const ApiResponse& refusal = reader.refusal();
+        if (refusal.status == 503) Finding("a lone reader refused by the body budget");
         events.push_back("refuse " + std::to_string(refusal.status) + " " + refusal.body);
         std::string out;
         slotd::api::AppendResponse(refusal, {.close = true}, &out);
@@ -252,9 +260,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.server_port = 4200;
   const std::string_view stream(reinterpret_cast<const char*>(data) + 4, size - 4);
 
+  std::optional<slotd::api::BodyBudget> budget;
+  if (data[2] & 2) settings.body_budget = &budget.emplace(settings.max_body_bytes);
+
   const std::vector<std::string> whole = Pass(stream, settings, nullptr, true);
   PieceSizes pieces(data[3]);
   const std::vector<std::string> split = Pass(stream, settings, &pieces, false);
+  if (budget && budget->held() != 0) Finding("body bytes still held after the reader");
   if (whole != split) {
     std::string detail;
     for (size_t i = 0; i < std::max(whole.size(), split.size()); ++i) {

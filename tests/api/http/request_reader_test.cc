@@ -554,3 +554,73 @@ TEST_CASE("a refused head is logged with the method and target when its line was
   CHECK(endless.log_method() == "-");
   CHECK(endless.log_target() == "-");
 }
+
+// A reader and the bytes it left unconsumed, given again with the next ones.
+struct Feeder {
+  explicit Feeder(const ReaderSettings* settings) : reader(settings) {}
+  Step Put(std::string_view more) {
+    pending += more;
+    size_t consumed = 0;
+    const Step step = reader.Put(pending, &consumed);
+    pending.erase(0, consumed);
+    return step;
+  }
+  RequestReader reader;
+  std::string pending;
+};
+
+TEST_CASE("bodies are reserved from the shared budget before a byte is kept, and given back",
+          "[reader][bounds]") {
+  BodyBudget budget(100);
+  ReaderSettings settings = Settings(80);
+  settings.body_budget = &budget;
+  const std::string sixty = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 60\r\n\r\n";
+  Feeder first(&settings);
+  Feeder second(&settings);
+  // The first request's head reserves its 60 bytes before any has arrived.
+  REQUIRE(first.Put(sixty) == Step::kNeedMore);
+  CHECK(budget.held() == 60);
+  // A second body of 60 does not fit beside it: 503, retry soon, nothing held.
+  REQUIRE(second.Put(sixty) == Step::kRefuse);
+  CHECK(second.reader.refusal().status == 503);
+  CHECK(second.reader.refusal().retry_after == "1");
+  CHECK(second.reader.refusal().body ==
+        R"({"detail":"Server busy: too many request bodies in memory"})");
+  CHECK(budget.held() == 60);
+  // Answered and moved on: the bytes are free again, for chunked bodies
+  // counted chunk by chunk.
+  REQUIRE(first.Put(std::string(60, 'x')) == Step::kRequest);
+  first.reader.Next();
+  CHECK(budget.held() == 0);
+  const std::string chunked =
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n" +
+      std::string(40, 'y') + "\r\n";
+  Feeder third(&settings);
+  REQUIRE(third.Put(chunked) == Step::kNeedMore);
+  CHECK(budget.held() == 40);
+  Feeder fourth(&settings);
+  REQUIRE(fourth.Put(chunked) == Step::kNeedMore);
+  CHECK(budget.held() == 80);
+  // The fourth's next chunk would pass the budget, though not its own limit.
+  REQUIRE(fourth.Put("1e\r\n" + std::string(30, 'z') + "\r\n") == Step::kRefuse);
+  CHECK(fourth.reader.refusal().status == 503);
+  CHECK(budget.held() == 40);
+  // A chunk past the request's own limit is still 413.
+  REQUIRE(third.Put("29\r\n" + std::string(41, 'w') + "\r\n") == Step::kRefuse);
+  CHECK(third.reader.refusal().status == 413);
+  CHECK(budget.held() == 0);
+}
+
+TEST_CASE("a reader destroyed mid-body gives its reservation back", "[reader][bounds]") {
+  BodyBudget budget(100);
+  ReaderSettings settings = Settings(80);
+  settings.body_budget = &budget;
+  {
+    RequestReader reader(&settings);
+    size_t consumed = 0;
+    REQUIRE(reader.Put("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\nabc", &consumed) ==
+            Step::kNeedMore);
+    CHECK(budget.held() == 50);
+  }
+  CHECK(budget.held() == 0);
+}
