@@ -162,12 +162,18 @@ constexpr int kSharedLimit = 8;
 constexpr const char* kShared = "crash-shared";
 constexpr const char* kTag = "crash-v1";
 
-// Leases on the shared limit until the first request without an answer.
-void LeaseLoad(int port, unsigned seed, Book* book) {
-  httplib::Client cli("127.0.0.1", port);
+// A load thread's client: keep-alive, and quick to fail once the server is
+// killed.
+void SetUpLoadClient(httplib::Client& cli) {
   cli.set_keep_alive(true);
   cli.set_connection_timeout(1, 0);
   cli.set_read_timeout(5, 0);
+}
+
+// Leases on the shared limit until the first request without an answer.
+void LeaseLoad(int port, unsigned seed, Book* book) {
+  httplib::Client cli("127.0.0.1", port);
+  SetUpLoadClient(cli);
   std::mt19937 random(seed);
   for (;;) {
     if (!book->live_leases.empty() && random() % 2 == 0) {
@@ -198,9 +204,7 @@ void LeaseLoad(int port, unsigned seed, Book* book) {
 // v1 task runs taking and giving back the tag.
 void TagLoad(int port, unsigned seed, Book* book) {
   httplib::Client cli("127.0.0.1", port);
-  cli.set_keep_alive(true);
-  cli.set_connection_timeout(1, 0);
-  cli.set_read_timeout(5, 0);
+  SetUpLoadClient(cli);
   std::mt19937 random(seed);
   for (;;) {
     if (!book->holders.empty() && random() % 2 == 0) {
@@ -229,9 +233,7 @@ void TagLoad(int port, unsigned seed, Book* book) {
 // Limits created and deleted.
 void LimitLoad(int port, unsigned seed, Book* book, int* next_name) {
   httplib::Client cli("127.0.0.1", port);
-  cli.set_keep_alive(true);
-  cli.set_connection_timeout(1, 0);
-  cli.set_read_timeout(5, 0);
+  SetUpLoadClient(cli);
   std::mt19937 random(seed);
   for (;;) {
     if (!book->limits.empty() && random() % 3 == 0) {
