@@ -254,10 +254,14 @@ TEST_CASE("bodies held at once over every connection are bounded by --max-body-t
   const std::string body = R"({"name":"budgeted","limit":1})";
   const std::string padded = body + std::string(1000 - body.size(), ' ');
   const std::string head = std::string(kCreateHead) + "Content-Length: 1000\r\n\r\n";
-  // One connection holds 1000 bytes of the budget with a body half sent.
+  // One connection holds 1000 bytes of the budget with a body half sent;
+  // its 100 Continue says the server has read its head (and reserved).
   RawConnection holder(server.port());
   REQUIRE(holder.connected());
-  REQUIRE(holder.send_all(head + padded.substr(0, 500)));
+  REQUIRE(holder.send_all(std::string(kCreateHead) +
+                          "Expect: 100-continue\r\nContent-Length: 1000\r\n\r\n"));
+  REQUIRE(holder.read_raw(seconds(10), "\r\n\r\n") == "HTTP/1.1 100 Continue\r\n\r\n");
+  REQUIRE(holder.send_all(padded.substr(0, 500)));
   // A second body of 1000 does not fit beside it: 503 at its head, with
   // Retry-After, closed, and nothing created.
   const SmuggleResult refused = Smuggle(server.port(), head + padded);

@@ -443,8 +443,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a truncated snapshot falls back to the one before it; with no snapshot or journal to "
-    "rebuild from, slotd refuses to start",
+    "a truncated snapshot falls back to the one before it, and with no snapshot or journal "
+    "to rebuild from slotd refuses to start",
     "[durable]") {
   TempDir dir;
   // A small compaction threshold: the journal is compacted into snapshots as
