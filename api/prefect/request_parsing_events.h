@@ -43,7 +43,8 @@ struct EventPageToken {
 // The token's text for the page after `offset` (the next_page link carries
 // it base64-encoded once more, as Prefect's does).
 std::string EncodePageToken(const EventPageToken& token);
-// The token once its base64 is decoded; false when it is not one slotd made.
+// The token as EncodePageToken made it (the link's own base64 already
+// decoded); false when it is not one slotd made.
 bool DecodePageToken(std::string_view text, TimePoint now, EventPageToken* out);
 
 }  // namespace slotd::api
