@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
+  context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
 
   // Each connection holds a descriptor: the cap must fit under the limit.
   const size_t open_files = slotd::api::RaiseOpenFileLimit();

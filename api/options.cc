@@ -126,6 +126,9 @@ const Setting kSettings[] = {
     {"--log-ring",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->log_ring); }},
+    {"--event-ring",
+     {},
+     [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->event_ring); }},
     {"--request-timeout-seconds",
      {},
      [](std::string_view v, Options* o) {
@@ -298,6 +301,9 @@ Options (flags override the environment variables named in brackets):
   --log-ring N               most logs kept from POST /api/logs/ for
                              POST /api/logs/filter (default 10000); the
                              oldest go first
+  --event-ring N             most events kept from the websocket
+                             /api/events/in for POST /api/events/filter
+                             (default 10000); the oldest go first
   --request-timeout-seconds S  time a request may take from its first byte
                              to the last byte of its answer, however slowly
                              it trickles in; then the connection is closed

@@ -34,6 +34,7 @@ struct Options {
   size_t max_leases = 4'000'000;  // about 1 GB of leases
   size_t max_name_bytes = 4096;   // longest limit name, in UTF-8 bytes
   size_t log_ring = 10'000;       // logs kept for POST /api/logs/filter
+  size_t event_ring = 10'000;     // events kept for POST /api/events/filter
   double request_timeout_seconds = 30;
   bool quiet = false;
   std::optional<std::string> auth_string;       // environment only

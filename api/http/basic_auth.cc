@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "api/json/base64.h"
+
 namespace slotd::api {
 namespace {
 
@@ -33,51 +35,6 @@ bool SplitTwoWords(std::string_view text, std::string_view* first, std::string_v
   return true;
 }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Python's base64.b64decode(text) (non-strict binascii.a2b_base64).
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  std::string out;
-  int quad_pos = 0;
-  int pads = 0;
-  unsigned left = 0;
-  for (char c : text) {
-    if (c == '=') {
-      if (quad_pos >= 2 && quad_pos + ++pads >= 4) return out;
-      continue;
-    }
-    const int value = Base64Value(c);
-    if (value < 0) continue;
-    pads = 0;
-    switch (quad_pos) {
-      case 0:
-        left = value;
-        break;
-      case 1:
-        out.push_back(static_cast<char>((left << 2) | (value >> 4)));
-        left = value & 0x0f;
-        break;
-      case 2:
-        out.push_back(static_cast<char>((left << 4) | (value >> 2)));
-        left = value & 0x03;
-        break;
-      case 3:
-        out.push_back(static_cast<char>((left << 6) | value));
-        break;
-    }
-    quad_pos = (quad_pos + 1) % 4;
-  }
-  if (quad_pos != 0) return std::nullopt;
-  return out;
-}
-
 bool IsValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
@@ -95,6 +52,8 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+}  // namespace
+
 bool ConstantTimeEquals(std::string_view given, std::string_view expected) {
   unsigned diff = given.size() != expected.size();
   for (size_t i = 0; i < given.size(); ++i) {
@@ -103,8 +62,6 @@ bool ConstantTimeEquals(std::string_view given, std::string_view expected) {
   }
   return diff == 0;
 }
-
-}  // namespace
 
 bool IsAuthExempt(std::string_view method, std::string_view raw_target) {
   if (method != "GET") return false;

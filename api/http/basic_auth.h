@@ -20,6 +20,10 @@ bool IsAuthExempt(std::string_view method, std::string_view raw_target);
 // not depend on where they differ.
 bool IsAuthorized(std::string_view authorization, std::string_view auth_string);
 
+// Whether `given` equals `expected`, in time that depends only on their
+// lengths.
+bool ConstantTimeEquals(std::string_view given, std::string_view expected);
+
 // The auth string stored in the file at `path` (--auth-string-file), so the
 // secret need not sit in the environment: the whole file, less one trailing
 // "\n" or "\r\n". Nullopt, with *error saying why, if the file cannot be

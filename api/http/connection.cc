@@ -11,6 +11,7 @@
 
 #include "api/http/request_reader.h"
 #include "api/http/response_writer.h"
+#include "api/http/websocket_session.h"
 #include "api/prefect/dispatch.h"
 #include "api/prefect/responses.h"
 
@@ -77,6 +78,7 @@ class HttpConnection final : public Connection {
   void OnRead(const error_code& error, size_t bytes);
   void Process();
   void Answer();
+  void HandOff();
   void Refuse();
   void Log(int status);
   void Write();
@@ -248,6 +250,9 @@ void HttpConnection<Stream>::Process() {
         out_ += kContinue;
         break;
       case RequestReader::Step::kRequest:
+        // The events websocket takes the socket over (once the answers
+        // before it are written); this connection is then gone.
+        if (out_.empty() && !thread_.stopping() && IsEventsUpgrade(reader_)) return HandOff();
         Answer();
         reader_.Next();
         request_start_ = last_read_;  // the next pipelined request, if any
@@ -283,6 +288,17 @@ void HttpConnection<Stream>::Answer() {
   ++answers_;
   thread_.AddInFlight(1);
   closing_ = close;
+}
+
+template <class Stream>
+void HttpConnection<Stream>::HandOff() {
+  Log(101);
+  closed_ = true;
+  counted_ = false;  // the session holds the place under the cap now
+  thread_.Disarm(this);
+  StartEventsSession(thread_, state_, std::move(stream_), reader_,
+                     std::string_view(in_.get() + begin_, end_ - begin_));
+  DeleteIfDone();
 }
 
 template <class Stream>

@@ -65,7 +65,10 @@ void IoThread::Adopt(boost::asio::ip::tcp::socket socket, bool admitted) {
     (admitted ? state_.open : state_.rejecting).fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  Connection* connection = NewConnection(*this, state_, std::move(socket), admitted);
+  Add(NewConnection(*this, state_, std::move(socket), admitted));
+}
+
+void IoThread::Add(Connection* connection) {
   connection->all_next_ = all_;
   if (all_ != nullptr) all_->all_prev_ = connection;
   all_ = connection;

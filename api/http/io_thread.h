@@ -80,6 +80,11 @@ class IoThread {
 
   // The rest is for this thread's connections, on this thread.
 
+  // Takes `connection`, made on this thread from a socket one of its
+  // connections gave up (a websocket session), into the thread's list, so a
+  // stop reaches it; then starts it.
+  void Add(Connection* connection);
+
   // Sets the deadline of `connection` to now plus the list's duration.
   void Arm(Connection* connection, DeadlineList list, SteadyClock::time_point now);
   void Arm(Connection* connection, DeadlineList list) { Arm(connection, list, SteadyClock::now()); }

@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cstdint>
 #include <optional>
 
@@ -105,6 +106,7 @@ struct RequestReader::State {
   size_t reserved = 0;              // body bytes taken from settings->body_budget
   std::string path;
   std::optional<std::string> client;
+  std::optional<std::string> page_token;
   ApiRequest request;
   ApiResponse refusal;
 };
@@ -147,6 +149,7 @@ void RequestReader::State::Reset() {
   over_budget = false;
   path.clear();
   client.reset();
+  page_token.reset();
   request = ApiRequest();
 }
 
@@ -295,6 +298,8 @@ RequestReader::Step RequestReader::State::CheckHead() {
       FindField(message, "x-prefect-api-version").value_or(std::string_view());
   client = QueryParameter(target.raw_query, "client");
   if (client) request.csrf_client = *client;
+  page_token = QueryParameter(target.raw_query, "page-token");
+  if (page_token) request.page_token = *page_token;
 
   if (parser->is_done()) return Finish();
   phase = Phase::kBody;
@@ -404,6 +409,14 @@ bool RequestReader::accepts_gzip() const {
 const ApiResponse& RequestReader::refusal() const { return state_->refusal; }
 
 bool RequestReader::started() const { return state_->started; }
+
+const http::request<http::string_body>& RequestReader::message() const {
+  return state_->parser->get();
+}
+
+bool RequestReader::is_websocket_upgrade() const {
+  return boost::beast::websocket::is_upgrade(state_->parser->get());
+}
 
 std::string_view RequestReader::log_method() const {
   const std::string_view method = state_->parser->get().method_string();

@@ -10,6 +10,8 @@
 // a chunk line at most kMaxChunkLineBytes.
 #pragma once
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -72,6 +74,10 @@ class RequestReader {
   bool accepts_gzip() const;           // the request's Accept-Encoding names gzip
   const ApiResponse& refusal() const;  // after kRefuse; to be written with Connection: close
   bool started() const;                // a byte of the current request has been seen (else: idle)
+  // After kRequest: the request as Beast parsed it (a websocket upgrade is
+  // handed on whole), and whether it asks for one (RFC 6455 4.2.1's fields).
+  const boost::beast::http::request<boost::beast::http::string_body>& message() const;
+  bool is_websocket_upgrade() const;
   // The method and target for the access log, as far as the request line
   // was parsed; "-" when it was not.
   std::string_view log_method() const;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/prefect/event_ring.h"
 #include "api/prefect/log_ring.h"
 #include "engine/slot_engine.h"
 
@@ -22,6 +23,8 @@ struct ApiConfig {
 
 // How many logs the ring keeps unless told otherwise (--log-ring).
 inline constexpr size_t kDefaultLogRing = 10'000;
+// How many events the ring keeps unless told otherwise (--event-ring).
+inline constexpr size_t kDefaultEventRing = 10'000;
 
 struct ApiContext {
   SlotEngine* engine = nullptr;
@@ -29,6 +32,8 @@ struct ApiContext {
   // The logs clients sent (POST /api/logs/), shared with whoever else
   // appends to or reads the ring; never null.
   std::shared_ptr<LogRing> logs = std::make_shared<LogRing>(kDefaultLogRing);
+  // The events clients sent on the websocket /api/events/in; never null.
+  std::shared_ptr<EventRing> events = std::make_shared<EventRing>(kDefaultEventRing);
 };
 
 struct ApiRequest {
@@ -53,6 +58,8 @@ struct ApiRequest {
   std::string_view api_version_header;
   // The `client` query parameter of GET /api/csrf-token, if given.
   std::optional<std::string_view> csrf_client;
+  // The `page-token` query parameter of GET /api/events/filter/next, if given.
+  std::optional<std::string_view> page_token;
 };
 
 }  // namespace slotd::api

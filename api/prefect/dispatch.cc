@@ -81,6 +81,10 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleLogsCreate);
     case Route::kLogsFilter:
       return reads_body(HandleLogsFilter);
+    case Route::kEventsFilter:
+      return reads_body(HandleEventsFilter);
+    case Route::kEventsFilterNext:
+      return no_body(HandleEventsFilterNext);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }

@@ -60,6 +60,10 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 void HandleLogsCreate(const HandlerInput& in, ApiResponse* out);
 void HandleLogsFilter(const HandlerInput& in, ApiResponse* out);
 
+// handlers_events.cc
+void HandleEventsFilter(const HandlerInput& in, ApiResponse* out);
+void HandleEventsFilterNext(const HandlerInput& in, ApiResponse* out);
+
 // Shared by the handler files (handlers_common.cc).
 
 // The request body as the 422 echoes it: as parsed, or "null".

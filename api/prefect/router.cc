@@ -140,6 +140,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
       if (v2) return Only(method, Method::kPost, Route::kV2Create);
       if (s[0] == "logs" && s[1] == "filter")
         return Only(method, Method::kPost, Route::kLogsFilter);
+      if (s[0] == "events" && s[1] == "filter")
+        return Only(method, Method::kPost, Route::kEventsFilter);
       return {};
     case 3:
       if (v1 && s[1] == "tag") {
@@ -148,6 +150,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
         return NotAllowed("GET");
       }
       if (v2) return MatchV2Item(method, s[2]);
+      if (s[0] == "events" && s[1] == "filter" && s[2] == "next")
+        return Only(method, Method::kGet, Route::kEventsFilterNext);
       return {};
     case 4:
       if (v1 && s[1] == "tag" && s[3] == "reset") {

@@ -54,8 +54,11 @@ enum class Route : uint8_t {
   // /api/logs
   kLogsCreate,
   kLogsFilter,
+  // /api/events (the websocket /api/events/in is the transport's)
+  kEventsFilter,
+  kEventsFilterNext,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kLogsFilter) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kEventsFilterNext) + 1;
 
 struct RouteMatch {
   enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed, kRedirect };

@@ -167,6 +167,14 @@ TEST_CASE("the log ring keeps 10000 logs by default and --log-ring takes 1 or mo
   CHECK(HelpText().find("--log-ring") != std::string::npos);
 }
 
+TEST_CASE("the event ring keeps 10000 events by default and --event-ring takes 1 or more",
+          "[options]") {
+  CHECK(Run({}).options.event_ring == 10'000);
+  CHECK(Run({"--event-ring", "1"}).options.event_ring == 1);
+  CHECK(Run({"--event-ring", "0"}).outcome == OptionsOutcome::kError);
+  CHECK(HelpText().find("--event-ring") != std::string::npos);
+}
+
 TEST_CASE("The option --help asks for the help text, which names the environment variables",
           "[options]") {
   CHECK(Run({"--port", "1", "--help"}).outcome == OptionsOutcome::kHelp);
