@@ -7,7 +7,9 @@ process-global settings, so the client's own threads see it), gives its
 limits names of its own (both servers live for the whole session), and ends
 by draining the client's background workers (events, logs) and asserting
 that the client logged no warning or error: no log record at WARNING or
-above on any logger, no Python warning, no such line on stderr. A test that
+above on any logger, no Python warning, no such line on stderr, and (on
+slotd, from its access log) no request of the client's answered as a route
+slotd does not serve. A test that
 expects a message (a strict block cancelled on purpose) names it, and fails
 if it does not come.
 
@@ -63,7 +65,11 @@ from harness import Server
 # What the client logs when /api/events/in cannot be opened (the events
 # socket, not yet served by slotd): named in a failure so it can be told
 # from anything else.
-EVENTS_SOCKET = re.compile(r"Unable to connect to 'ws://.*/api/events/in'|Service 'EventsWorker' failed")
+EVENTS_SOCKET = re.compile(r"Unable to connect to 'ws://.*/api/events/in'|Service 'EventsWorker' failed"
+                           r"|GET /api/events/in 404")
+# A request of the client's that slotd answered as a route it does not serve
+# (the concurrency routes' own 404s, such as an unknown limit, are answers).
+UNSERVED = re.compile(r"^(\S+ /api/(?!(v2/)?concurrency_limits\b)\S*) (404|405) ", re.MULTILINE)
 STDERR_ALARM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Warning:")
 DRAIN_SECONDS = 20
 
@@ -124,13 +130,16 @@ class Api:
     def log_mark(self) -> int:
         return self.server.log.stat().st_size if self.server.log else 0
 
-    def renewals_since(self, mark: int) -> dict[str, int]:
-        """Lease id -> renewals answered 204, from slotd's access log."""
+    def access_log_since(self, mark: int) -> str:
         if self.server.log is None:
-            return {}
+            return ""
         with open(self.server.log, "rb") as log:
             log.seek(mark)
-            text = log.read().decode()
+            return log.read().decode()
+
+    def renewals_since(self, mark: int) -> dict[str, int]:
+        """Lease id -> renewals answered 204, from slotd's access log."""
+        text = self.access_log_since(mark)
         counts: dict[str, int] = {}
         for lease in re.findall(r"POST /api/v2/concurrency_limits/leases/([0-9a-f-]{36})/renew 204", text):
             counts[lease] = counts.get(lease, 0) + 1
@@ -168,6 +177,7 @@ def api(request, capfd):
     for logger in loggers:
         logger.addHandler(handler)
     api = Api(server, test)
+    mark = api.log_mark()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -178,12 +188,14 @@ def api(request, capfd):
         for logger in loggers:
             logger.removeHandler(handler)
     _, err = capfd.readouterr()
-    _check_quiet(api, handler.records, caught, err)
+    unserved = [f"{m.group(1)} {m.group(3)}" for m in UNSERVED.finditer(api.access_log_since(mark))]
+    _check_quiet(api, handler.records, caught, err, unserved)
 
 
 def _check_quiet(api: Api, records: list[logging.LogRecord], caught: list[warnings.WarningMessage],
-                 err: str) -> None:
+                 err: str, unserved: list[str]) -> None:
     messages = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in records]
+    messages += [f"slotd does not serve the client's {request}" for request in unserved]
     messages += [f"python warning {w.category.__name__}: {w.message}" for w in caught]
     messages += [f"stderr: {line}" for line in err.splitlines() if STDERR_ALARM.search(line)]
     unexpected = [m for m in messages if not any(p.search(m) for p in api.expected)]
