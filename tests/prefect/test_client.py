@@ -622,3 +622,22 @@ def test_a_tagged_task_under_a_tag_limit_of_0_does_not_run(api):
         with pytest.raises(ConcurrencySlotAcquisitionError, match="Slots requested is greater than the limit"):
             work()
     assert not ran
+
+
+# --- what is not served -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("api", ["slotd"], indirect=True)
+def test_a_flow_cannot_run_against_slotd_alone(api):
+    """Flows, flow runs and deployments are not served (API.md): a @flow
+    registers itself first (POST /api/flows/) and fails on the 404."""
+    from prefect import flow
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    @flow
+    def pipeline():
+        return 1
+
+    api.expect(r"slotd does not serve the client's POST /api/flows/ 404")
+    with pytest.raises(PrefectHTTPStatusError, match=r"404 Not Found.*/api/flows/"):
+        pipeline()
