@@ -325,6 +325,16 @@ def test_rate_limit_sync_and_async_take_slots_that_decay(api):
     assert api.v2(name)["active_slots"] == 5
 
 
+def test_rate_limit_waits_out_the_decay_it_is_told(api):
+    name = api.name()
+    api.create(name, 1, slot_decay_per_second=4.0)  # a slot every 0.25 s
+    started = time.monotonic()
+    for _ in range(4):
+        rate_limit(name, strict=True, timeout_seconds=20)
+    # Three waits of about 0.25 s each (Retry-After = 1 / decay, jittered).
+    assert 0.5 < time.monotonic() - started < 10
+
+
 def test_rate_limit_on_a_limit_without_decay_is_refused(api):
     name = api.name()
     api.create(name, 10)
