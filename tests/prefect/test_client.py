@@ -9,9 +9,11 @@ by draining the client's background workers (events, logs) and asserting
 that the client logged no warning or error: no log record at WARNING or
 above on any logger, no Python warning, no such line on stderr, and (on
 slotd, from its access log) no request of the client's answered as a route
-slotd does not serve. A test that
-expects a message (a strict block cancelled on purpose) names it, and fails
-if it does not come.
+slotd does not serve. A test that causes a message on purpose (a strict
+block cancelled, an acquisition refused) names it, and fails if it does not
+come. Until slotd serves the events websocket, the tests whose blocks emit
+events fail on slotd on the events worker's messages alone; the failure
+says how many of its messages are the events socket's.
 
 Lease renewal: the client renews a lease at once when a block starts, then
 every `lease_duration * 0.75` s (prefect.concurrency._leases._RENEWAL_FRACTION);
@@ -163,7 +165,16 @@ STANDALONE_TASKS = {PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore"}
 
 
 def _drain_client_workers() -> None:
+    """Lets the client's workers send what they hold, then stops them. (A
+    worker stopped with items still queued warns "Still processing items",
+    on any server, so each is first given the time to empty its queue; one
+    that failed has stopped and is not waited for.)"""
+    deadline = time.monotonic() + DRAIN_SECONDS
     for worker in (APILogWorker, EventsWorker):
+        for instance in tuple(worker._instances.values()):
+            while (instance._queue.unfinished_tasks and not instance._stopped
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
         result = worker.drain_all(timeout=DRAIN_SECONDS)
         assert not inspect.isawaitable(result)
 
@@ -213,11 +224,13 @@ def _check_quiet(api: Api, records: list[logging.LogRecord], caught: list[warnin
 @contextlib.contextmanager
 def _fast_renewal(monkeypatch, fraction: float = 0.01):
     """Renew every lease_duration * fraction s (0.6 s for a 60 s lease), and
-    retry a failed renewal after 0.05 s instead of about 1 s."""
-    monkeypatch.setattr(leases, "_RENEWAL_FRACTION", fraction)
-    monkeypatch.setattr(leases, "_RENEWAL_RETRY_BASE_DELAY", 0.05)
-    monkeypatch.setattr(leases, "_RENEWAL_RETRY_MAX_DELAY", 0.1)
-    yield
+    retry a failed renewal after 0.05 s instead of about 1 s; the client's
+    own values again after the block."""
+    with monkeypatch.context() as patch:
+        patch.setattr(leases, "_RENEWAL_FRACTION", fraction)
+        patch.setattr(leases, "_RENEWAL_RETRY_BASE_DELAY", 0.05)
+        patch.setattr(leases, "_RENEWAL_RETRY_MAX_DELAY", 0.1)
+        yield
 
 
 def _holder() -> ConcurrencyLeaseHolder:
