@@ -16,7 +16,9 @@ file in a temporary folder of the session.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,6 +44,7 @@ def _isolate_client_settings() -> None:
     for key in [k for k in os.environ if k.startswith("PREFECT")]:
         del os.environ[key]
     home = Path(tempfile.mkdtemp(prefix="slotd-client-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     os.environ["PREFECT_HOME"] = str(home)
     os.environ["PREFECT_PROFILES_PATH"] = str(home / "profiles.toml")
 
@@ -136,6 +139,7 @@ def slotd_server():
             yield Server("slotd", line[len(prefix):], client, log)
     finally:
         _stop(process)
+        shutil.rmtree(log.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
