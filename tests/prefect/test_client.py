@@ -303,6 +303,15 @@ def test_a_full_limit_times_out_then_admits_when_released(api):
     assert api.v2(name)["active_slots"] == 0
 
 
+def test_an_inactive_limit_lets_a_block_run_and_takes_nothing(api):
+    name = api.name()
+    api.create(name, 1, active=False)
+    with concurrency(name, strict=True):
+        with concurrency(name, strict=True, timeout_seconds=5):
+            assert api.v2(name)["active_slots"] == 0
+    assert api.v2(name)["active_slots"] == 0
+
+
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_the_lease_is_renewed_while_a_block_runs(api, monkeypatch, flavour):
     name = api.name()
@@ -426,6 +435,15 @@ def test_tagged_tasks_from_several_threads_never_exceed_the_tag_limit(api):
     assert most == limit, f"at most {most} tasks ran at once under a limit of {limit}"
     assert all(len(holders) <= limit for holders in seen_holders), seen_holders
     assert api.v1_holders(tag) == []
+
+
+def test_a_tagged_task_whose_tag_has_no_limit_runs(api):
+    @task(tags=[api.name()])
+    def work() -> int:
+        return 7
+
+    with _client_settings(STANDALONE_TASKS):
+        assert work() == 7
 
 
 # --- every concurrency method of get_client() --------------------------------------
