@@ -11,9 +11,8 @@ above on any logger, no Python warning, no such line on stderr, and (on
 slotd, from its access log) no request of the client's answered as a route
 slotd does not serve. A test that causes a message on purpose (a strict
 block cancelled, an acquisition refused) names it, and fails if it does not
-come. Until slotd serves the events websocket, the tests whose blocks emit
-events fail on slotd on the events worker's messages alone; the failure
-says how many of its messages are the events socket's.
+come. A failure says how many of its messages are the events socket's
+(/api/events/in), the one route that, unserved, made most of these fail.
 
 Lease renewal: the client renews a lease at once when a block starts, then
 every `lease_duration * 0.75` s (prefect.concurrency._leases._RENEWAL_FRACTION);
@@ -66,8 +65,7 @@ from prefect.concurrency.v1._asyncio import ConcurrencySlotAcquisitionError as V
 from harness import Server
 
 # What the client logs when /api/events/in cannot be opened (the events
-# socket, not yet served by slotd): named in a failure so it can be told
-# from anything else.
+# socket): named in a failure so it can be told from anything else.
 EVENTS_SOCKET = re.compile(r"Unable to connect to 'ws://.*/api/events/in'|Service 'EventsWorker' failed"
                            r"|GET /api/events/in 404")
 # A request of the client's that slotd answered as a route it does not serve
