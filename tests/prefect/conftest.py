@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,7 @@ from harness import Server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:")
 # Both servers drop a connection idle for 5 s; a client that reused one just
 # then would read a reset. Idle connections are given up well before.
 KEEPALIVE = httpx.Limits(keepalive_expiry=1.0)
@@ -139,7 +141,12 @@ def slotd_server():
             yield Server("slotd", line[len(prefix):], client, log)
     finally:
         _stop(process)
+        text = log.read_text(errors="replace")
         shutil.rmtree(log.parent, ignore_errors=True)
+    # A sanitizer build of slotd (SLOTD_BINARY=build-asan/slotd) reports on
+    # stderr, which is this log.
+    reports = [line for line in text.splitlines() if SANITIZER_REPORT.search(line)]
+    assert not reports, "slotd's sanitizer reported:\n" + "\n".join(reports[:20])
 
 
 @pytest.fixture(scope="session")
