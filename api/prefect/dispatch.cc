@@ -35,6 +35,8 @@ RouteSpec SpecOf(Route route) {
       return no_body(HandleReady);
     case Route::kAdminVersion:
       return no_body(HandleAdminVersion);
+    case Route::kAdminStorage:
+      return no_body(HandleAdminStorage);
     case Route::kHello:
       return no_body(HandleHello);
     case Route::kCsrfToken:

@@ -30,6 +30,7 @@ void HandleHealth(const HandlerInput& in, ApiResponse* out);
 void HandleReady(const HandlerInput& in, ApiResponse* out);
 void HandleVersion(const HandlerInput& in, ApiResponse* out);
 void HandleAdminVersion(const HandlerInput& in, ApiResponse* out);
+void HandleAdminStorage(const HandlerInput& in, ApiResponse* out);
 void HandleHello(const HandlerInput& in, ApiResponse* out);
 void HandleCsrfToken(const HandlerInput& in, ApiResponse* out);
 

@@ -1,4 +1,5 @@
-// GET /api/health, /ready, /version, /admin/version, /hello and /csrf-token.
+// GET /api/health, /ready, /version, /admin/version, /admin/storage, /hello and
+// /csrf-token.
 #include "api/json/writer.h"
 #include "api/prefect/handlers.h"
 
@@ -23,6 +24,14 @@ void HandleVersion(const HandlerInput& in, ApiResponse* out) {
 
 void HandleAdminVersion(const HandlerInput& in, ApiResponse* out) {
   RespondJsonString(in.context.config.prefect_version, out);
+}
+
+// The server's default result storage block: slotd keeps no blocks, so none
+// is ever configured, as on a fresh Prefect server. A Prefect client reads it
+// before a task stores its result (a 404 there is a silent fallback, but not
+// what a server answers).
+void HandleAdminStorage(const HandlerInput&, ApiResponse* out) {
+  out->body = R"({"default_result_storage_block_id":null})";
 }
 
 void HandleHello(const HandlerInput&, ApiResponse* out) { RespondJsonString("\U0001F44B", out); }

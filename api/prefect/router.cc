@@ -136,6 +136,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
     case 2:
       if (s[0] == "admin" && s[1] == "version")
         return Only(method, Method::kGet, Route::kAdminVersion);
+      if (s[0] == "admin" && s[1] == "storage")
+        return Only(method, Method::kGet, Route::kAdminStorage);
       if (v1) return MatchV1Item(method, s[1]);
       if (v2) return Only(method, Method::kPost, Route::kV2Create);
       if (s[0] == "logs" && s[1] == "filter")

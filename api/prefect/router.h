@@ -28,6 +28,7 @@ enum class Route : uint8_t {
   kReady,
   kVersion,
   kAdminVersion,
+  kAdminStorage,
   kHello,
   kCsrfToken,
   // /api/concurrency_limits (v1)

@@ -5,12 +5,21 @@ prefect.server.api.server:create_app) with SQLite in a temporary folder, the
 in-memory lease storage (Prefect's default) and only the web server: no UI,
 no background services (no scheduler, no lease repossessor), no block
 registration, no telemetry. slotd is the binary in $SLOTD_BINARY (default
-build/slotd), on a free port (--port 0; it prints the port it took).
+build/slotd), on a free port (--port 0; it prints the port it took), its
+access log (one line a request) in a file the client tests read.
+
+The real Prefect client (test_client.py) runs in this process: its settings
+are made here, before anything imports `prefect`, from nothing of the
+machine's (no PREFECT_ variable, no profile): PREFECT_HOME and the profiles
+file in a temporary folder of the session.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,9 +36,24 @@ from harness import Server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:")
 # Both servers drop a connection idle for 5 s; a client that reused one just
 # then would read a reset. Idle connections are given up well before.
 KEEPALIVE = httpx.Limits(keepalive_expiry=1.0)
+
+
+def _isolate_client_settings() -> None:
+    for key in [k for k in os.environ if k.startswith("PREFECT")]:
+        del os.environ[key]
+    home = Path(tempfile.mkdtemp(prefix="slotd-client-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_PROFILES_PATH"] = str(home / "profiles.toml")
+
+
+if "prefect" in sys.modules:
+    raise RuntimeError("prefect was imported before the client's settings were isolated")
+_isolate_client_settings()
 
 
 def _free_port() -> int:
@@ -101,20 +125,28 @@ def slotd_server():
     binary = os.environ.get("SLOTD_BINARY", str(REPO / "build" / "slotd"))
     if not os.access(binary, os.X_OK):
         pytest.exit(f"no slotd binary at {binary} (build it, or set SLOTD_BINARY)", returncode=2)
-    process = subprocess.Popen(
-        [binary, "--port", "0", "--quiet"], env=_clean_environment(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    log = Path(tempfile.mkdtemp(prefix="slotd-")) / "access.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen(
+            [binary, "--port", "0"], env=_clean_environment(),
+            stdout=subprocess.PIPE, stderr=err, text=True,
+        )
     line = process.stdout.readline().strip()  # "slotd listening on http://HOST:PORT/api"
     prefix = "slotd listening on "
     if not line.startswith(prefix):
         _stop(process)
-        raise RuntimeError(f"slotd did not start: {line!r} {process.stderr.read()}")
+        raise RuntimeError(f"slotd did not start: {line!r} {log.read_text()}")
     try:
         with httpx.Client(timeout=30, limits=KEEPALIVE) as client:
-            yield Server("slotd", line[len(prefix):], client)
+            yield Server("slotd", line[len(prefix):], client, log)
     finally:
         _stop(process)
+        text = log.read_text(errors="replace")
+        shutil.rmtree(log.parent, ignore_errors=True)
+    # A sanitizer build of slotd (SLOTD_BINARY=build-asan/slotd) reports on
+    # stderr, which is this log.
+    reports = [line for line in text.splitlines() if SANITIZER_REPORT.search(line)]
+    assert not reports, "slotd's sanitizer reported:\n" + "\n".join(reports[:20])
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ import random
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import httpx
@@ -62,6 +63,7 @@ class Server:
     kind: str  # "prefect" or "slotd"
     base_url: str  # ending in /api
     client: httpx.Client
+    log: Path | None = None  # slotd's access log (one line a request)
 
     @property
     def origin(self) -> str:

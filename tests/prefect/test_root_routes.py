@@ -19,6 +19,8 @@ for name, method, path in [
     ("ready_is_ok", "GET", "/ready"),
     ("version_is_the_api_version", "GET", "/version"),
     ("admin_version_is_the_pinned_release", "GET", "/admin/version"),
+    ("admin_storage_has_no_default_result_storage", "GET", "/admin/storage"),
+    ("admin_storage_refuses_post", "POST", "/admin/storage"),
     ("hello_waves", "GET", "/hello"),
     ("csrf_token_says_protection_is_disabled", "GET", "/csrf-token?client=abc"),
     ("csrf_token_without_client_is_a_query_error", "GET", "/csrf-token"),
@@ -71,7 +73,7 @@ def api_version_header_on_a_concurrency_route(x):
 
 @table.scenario
 def routes_redirect_from_their_other_slash_form(x):
-    for path in ["/health/", "/ready/", "/version/", "/admin/version/", "/hello/",
+    for path in ["/health/", "/ready/", "/version/", "/admin/version/", "/admin/storage/", "/hello/",
                  "/csrf-token/?client=abc", "/health//"]:
         x.call("GET", path)
 

@@ -60,6 +60,8 @@ TEST_CASE("root routes answer Prefect's constants", "[dispatch]") {
   CHECK(server.Call("GET", "/api/ready").body == R"({"message":"OK"})");
   CHECK(server.Call("GET", "/api/version").body == R"("0.8.4")");
   CHECK(server.Call("GET", "/api/admin/version").body == R"("3.9.1")");
+  CHECK(server.Call("GET", "/api/admin/storage").body ==
+        R"({"default_result_storage_block_id":null})");
   CHECK(server.Call("GET", "/api/hello").body == "\"\xf0\x9f\x91\x8b\"");
   const ApiResponse csrf = server.Call("GET", "/api/csrf-token");
   CHECK(csrf.status == 422);

@@ -24,6 +24,7 @@ TEST_CASE("every route of the spec is found under /api", "[router]") {
   CHECK(RouteOf(Method::kGet, "/api/ready") == Route::kReady);
   CHECK(RouteOf(Method::kGet, "/api/version") == Route::kVersion);
   CHECK(RouteOf(Method::kGet, "/api/admin/version") == Route::kAdminVersion);
+  CHECK(RouteOf(Method::kGet, "/api/admin/storage") == Route::kAdminStorage);
   CHECK(RouteOf(Method::kGet, "/api/hello") == Route::kHello);
   CHECK(RouteOf(Method::kGet, "/api/csrf-token") == Route::kCsrfToken);
   CHECK(RouteOf(Method::kPost, v1 + "/") == Route::kV1Create);
@@ -118,6 +119,7 @@ TEST_CASE("a known path under another method is 405 with Starlette's Allow", "[r
   };
   for (const Case& c :
        {Case{Method::kPost, "/api/health", "GET"}, Case{Method::kOther, "/api/health", "GET"},
+        Case{Method::kPost, "/api/admin/storage", "GET"},
         Case{Method::kGet, "/api/concurrency_limits/", "POST"},
         Case{Method::kGet, "/api/concurrency_limits/filter", "POST"},
         Case{Method::kPost, "/api/concurrency_limits/tag/db", "GET"},
