@@ -102,10 +102,14 @@ bool Journal::AwaitThreadChanges() {
   if (options_.fsync != FsyncMode::kAlways) return true;
   const uint64_t sequence = t_ticket.sequence;
   MutexLock lock(&mutex_);
-  while (synced_ < sequence && !stopped_) durable_.Wait(&mutex_);
-  if (synced_ < sequence) return false;
-  t_ticket.sequence = 0;  // this thread's later reads need not lock
-  return true;
+  // A failing disk ends the wait at once (the caller answers 503): the
+  // retry that writes the change may come much later, or never.
+  while (synced_ < sequence && !stopped_ && !failing_) durable_.Wait(&mutex_);
+  const bool kept = synced_ >= sequence;
+  // Answered either way: this thread's later calls (reads among them) do
+  // not wait again for this change.
+  t_ticket.sequence = 0;
+  return kept;
 }
 
 bool Journal::Flush() {

@@ -9,7 +9,11 @@
 // and retried every retry_interval, and until a retry succeeds Accepting()
 // is false, so the engine refuses new changes (503) and nothing is half
 // applied. The changes already applied when it failed are written by the
-// retry that succeeds.
+// retry that succeeds. With kAlways, a caller waiting in AwaitThreadChanges
+// for one of them is answered false as soon as the journal fails (its
+// request answers 503 rather than wait for a disk that may never return):
+// its change is then in doubt, as after a timeout, kept in memory and written
+// by the retry that succeeds, or lost if slotd stops first.
 //
 // Thread safety: every public member may be called from any thread.
 #pragma once
