@@ -1,6 +1,7 @@
 // Journal: the ChangeSink of a data dir. The engine appends each change under
 // its locks; this only encodes it into a queue. One writer thread takes the
-// whole queue at a time, seals the frames (CRCs), writes them with one
+// whole queue at a time (with kAlways as soon as it finds changes, otherwise
+// once a batch_interval), seals the frames (CRCs), writes them with one
 // write() and, per FsyncMode, one fdatasync: group commit, so many requests
 // share each fsync, and no file is touched while an engine lock is held.
 //
@@ -33,8 +34,8 @@ namespace slotd::durable {
 
 enum class FsyncMode {
   kAlways,  // no caller's AwaitThreadChanges returns before its change is fsynced
-  kBatch,   // written at once, fsynced every batch_interval; callers do not wait
-  kNever,   // written at once, never fsynced (the OS writes it back when it will)
+  kBatch,   // written and fsynced every batch_interval; callers do not wait
+  kNever,   // written every batch_interval, never fsynced (the OS writes it back)
 };
 
 struct JournalOptions {
