@@ -30,6 +30,8 @@
 #   DURATION=10  ROUNDS=3  CONNECTIONS=16
 #   SCALE_LIMITS=100000  SCALE_LEASES=1000000
 #   SNAPSHOT_BYTES=8388608   --snapshot-journal-bytes of step 4
+#   ONLY_CYCLE=1             step 1 alone (no perf, lease cycle or restart):
+#                            a quick before/after of the journal's hot path
 #   NICE=-10 (as root, else 0)  OUT_DIR=<temp> (kept)
 # Only 127.0.0.1 is targeted; every server started here is stopped on exit.
 set -euo pipefail
@@ -122,6 +124,13 @@ for round in $(seq "$ROUNDS"); do
     bench_log "round $round $s: rps=$(field "$line" rps) p99_us=$(field "$line" p99_us)"
   done
 done
+
+if [[ ${ONLY_CYCLE:-0} == 1 ]]; then
+  awk '{ for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+         r[v["server"]] = r[v["server"]] " " v["rps"] }
+       END { for (s in r) print s ":" r[s] }' "$runs" | sort
+  exit 0
+fi
 
 # Group commit: fdatasync calls per request of --fsync always (perf's
 # syscall tracepoint on the server during one more run), beside the disk's

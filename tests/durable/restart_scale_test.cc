@@ -50,8 +50,8 @@ class TempDir {
 std::unique_ptr<DurableStore> OpenStore(const std::string& dir, double* seconds) {
   DurableOptions options;
   options.dir = dir;
-  options.fsync = FsyncMode::kNever;              // the restart is measured, not the load
-  options.snapshot_journal_bytes = UINT64_MAX;    // snapshots only when the test asks
+  options.fsync = FsyncMode::kNever;            // the restart is measured, not the load
+  options.snapshot_journal_bytes = UINT64_MAX;  // snapshots only when the test asks
   options.log = [](std::string_view line) {
     std::fprintf(stderr, "store: %.*s\n", static_cast<int>(line.size()), line.data());
   };
@@ -84,9 +84,10 @@ void CheckState(SlotEngine& engine) {
   CHECK(slots == kLeases);
 }
 
-TEST_CASE("a restart with 100k limits and 1M leases keeps every one, from the journal and from "
-          "a snapshot",
-          "[durable][scale]") {
+TEST_CASE(
+    "a restart with 100k limits and 1M leases keeps every one, from the journal and from "
+    "a snapshot",
+    "[durable][scale]") {
   TempDir dir;
   double seconds = 0;
   {
@@ -106,8 +107,8 @@ TEST_CASE("a restart with 100k limits and 1M leases keeps every one, from the jo
       for (size_t j = 0; j < kLeasesPerLimit; ++j) {
         AcquireRequest request;
         request.names = names;
-        request.lease = LeaseTerms{std::chrono::hours(24), Holder{HolderType::kFlowRun,
-                                                                 NewRandomUuid()}};
+        request.lease =
+            LeaseTerms{std::chrono::hours(24), Holder{HolderType::kFlowRun, NewRandomUuid()}};
         AcquireOutcome outcome;
         REQUIRE(engine.Acquire(request, &outcome) == Status::kOk);
       }

@@ -86,9 +86,10 @@ size_t FillUp(const std::string& path) {
   return total;
 }
 
-TEST_CASE("a full disk under --data-dir: changes answer 503, reads work, and space coming back "
-          "brings changes back",
-          "[durable][disk]") {
+TEST_CASE(
+    "a full disk under --data-dir: changes answer 503, reads work, and space coming back "
+    "brings changes back",
+    "[durable][disk]") {
   const std::string fsync = GENERATE(std::string("always"), std::string("batch"));
   INFO("--fsync " << fsync);
   SmallTmpfs disk(1 << 20);
@@ -152,9 +153,9 @@ TEST_CASE("a full disk under --data-dir: changes answer 503, reads work, and spa
     for (int i = 0; i < 20; ++i) {
       auto res = PostJson(*cli, "/api/v2/concurrency_limits/increment", std::string(kIncrement));
       CheckDetail(res, 503, kDiskDetail);
-      CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/decrement",
-                           R"({"names":["disk"],"slots":1})"),
-                  503, kDiskDetail);
+      CheckDetail(
+          PostJson(*cli, "/api/v2/concurrency_limits/decrement", R"({"names":["disk"],"slots":1})"),
+          503, kDiskDetail);
     }
     CheckDetail(PostJson(*cli, "/api/v2/concurrency_limits/", R"({"name":"other","limit":1})"), 503,
                 kDiskDetail);
