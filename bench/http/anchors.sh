@@ -59,37 +59,13 @@ bench/http/create_limits.sh "$slotd_url"
 bench_start_nginx nginx "$OUT_DIR"
 nginx_url=http://$BENCH_HOST:$bench_port
 
-redis_port=$(bench_free_port)
-mkdir -p "$OUT_DIR/redis"
-"${bench_nice[@]}" redis-server --bind "$BENCH_HOST" --port "$redis_port" --save '' \
-  --appendonly no --dir "$OUT_DIR/redis" --daemonize no --logfile "$OUT_DIR/redis/redis.log" &
-bench_track $!
-redis=(redis-cli -h "$BENCH_HOST" -p "$redis_port")
-for _ in $(seq 100); do
-  [[ $("${redis[@]}" ping 2>/dev/null) == PONG ]] && break
-  sleep 0.05
-done
-[[ $("${redis[@]}" ping 2>/dev/null) == PONG ]] || bench_die "redis-server did not start"
-sha=$("${redis[@]}" SCRIPT LOAD "$(cat bench/http/redis_semaphore.lua)")
+bench_start_redis redis "$OUT_DIR"
+redis_port=$bench_port
+sha=$bench_redis_sha
 bench_log "slotd at $slotd_url, nginx at $nginx_url, redis at $BENCH_HOST:$redis_port; raw output in $OUT_DIR"
 
-# redis_run N: one redis-benchmark run of N semaphore calls from zero; prints
-# "rps=R p50_us=P p99_us=Q" and checks the semaphore's end state.
-redis_run() {
-  local n=$1
-  "${redis[@]}" DEL bench:held bench:turn >/dev/null
-  local csv
-  csv=$("${bench_nice[@]}" redis-benchmark -h "$BENCH_HOST" -p "$redis_port" -c "$CONNECTIONS" \
-    -n "$n" --csv EVALSHA "$sha" 2 bench:held bench:turn 100)
-  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  local turn held
-  turn=$("${redis[@]}" GET bench:turn)
-  held=$("${redis[@]}" GET bench:held)
-  [[ $turn == "$n" && $held == $((n % 2)) ]] ||
-    bench_die "semaphore after $n calls: turn=$turn held=$held (expected $n and $((n % 2)))"
-  tail -1 <<<"$csv" | tr -d '"' |
-    awk -F, '{printf "rps=%.1f p50_us=%d p99_us=%d\n", $2, $5 * 1000, $7 * 1000}'
-}
+# redis_run N: one redis-benchmark run of N semaphore calls from zero.
+redis_run() { bench_redis_semaphore "$redis_port" "$sha" "$CONNECTIONS" "$1"; }
 
 # Redis's request count: its rate in a short first run (also a warm-up)
 # times DURATION.

@@ -86,7 +86,8 @@ bench_start_slotd() {
   bench_track "$bench_pid"
   bench_port=
   for _ in $(seq 200); do
-    bench_port=$(sed -n 's#.*listening on http://[^:]*:\([0-9]*\)/api.*#\1#p' "$out/$name.stdout")
+    # The file is made by the child, which may not have run yet.
+    bench_port=$(sed -n 's#.*listening on http://[^:]*:\([0-9]*\)/api.*#\1#p' "$out/$name.stdout" 2>/dev/null || true)
     [[ -n $bench_port ]] && return 0
     kill -0 "$bench_pid" 2>/dev/null || break
     sleep 0.05
@@ -234,4 +235,49 @@ bench_start_prefect() {
   done
   cat "$out/$name.stderr" >&2
   bench_die "the Prefect server did not start"
+}
+
+# bench_start_redis NAME OUT_DIR [ARG...]: Debian's redis-server on a free
+# port, its files in OUT_DIR/NAME/ (no RDB snapshots; the extra arguments
+# add, say, --appendonly yes --appendfsync always), with
+# bench/http/redis_semaphore.lua loaded. Sets bench_port, bench_pid and
+# bench_redis_sha.
+bench_start_redis() {
+  local name=$1 out=$2
+  shift 2
+  local dir=$out/$name
+  mkdir -p "$dir"
+  bench_port=$(bench_free_port)
+  "${bench_nice[@]}" redis-server --bind "$BENCH_HOST" --port "$bench_port" --save '' \
+    --appendonly no --dir "$dir" --daemonize no --logfile "$dir/redis.log" "$@" &
+  bench_pid=$!
+  bench_track "$bench_pid"
+  local cli=(redis-cli -h "$BENCH_HOST" -p "$bench_port")
+  for _ in $(seq 100); do
+    [[ $("${cli[@]}" ping 2>/dev/null) == PONG ]] && break
+    sleep 0.05
+  done
+  [[ $("${cli[@]}" ping 2>/dev/null) == PONG ]] || bench_die "redis-server $name did not start"
+  bench_redis_sha=$("${cli[@]}" SCRIPT LOAD "$(cat bench/http/redis_semaphore.lua)")
+}
+
+# bench_redis_semaphore PORT SHA CLIENTS N: one redis-benchmark run of N
+# semaphore calls (bench/http/redis_semaphore.lua) from zero by CLIENTS
+# clients; prints "rps=R p50_us=P p99_us=Q" and checks the semaphore's end
+# state.
+bench_redis_semaphore() {
+  local port=$1 sha=$2 clients=$3 n=$4
+  local cli=(redis-cli -h "$BENCH_HOST" -p "$port")
+  "${cli[@]}" DEL bench:held bench:turn >/dev/null
+  local csv
+  csv=$("${bench_nice[@]}" redis-benchmark -h "$BENCH_HOST" -p "$port" -c "$clients" \
+    -n "$n" --csv EVALSHA "$sha" 2 bench:held bench:turn 100)
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  local turn held
+  turn=$("${cli[@]}" GET bench:turn)
+  held=$("${cli[@]}" GET bench:held)
+  [[ $turn == "$n" && $held == $((n % 2)) ]] ||
+    bench_die "semaphore after $n calls: turn=$turn held=$held (expected $n and $((n % 2)))"
+  tail -1 <<<"$csv" | tr -d '"' |
+    awk -F, '{printf "rps=%.1f p50_us=%d p99_us=%d\n", $2, $5 * 1000, $7 * 1000}'
 }

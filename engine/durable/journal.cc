@@ -102,10 +102,14 @@ bool Journal::AwaitThreadChanges() {
   if (options_.fsync != FsyncMode::kAlways) return true;
   const uint64_t sequence = t_ticket.sequence;
   MutexLock lock(&mutex_);
-  while (synced_ < sequence && !stopped_) durable_.Wait(&mutex_);
-  if (synced_ < sequence) return false;
-  t_ticket.sequence = 0;  // this thread's later reads need not lock
-  return true;
+  // A failing disk ends the wait at once (the caller answers 503): the
+  // retry that writes the change may come much later, or never.
+  while (synced_ < sequence && !stopped_ && !failing_) durable_.Wait(&mutex_);
+  const bool kept = synced_ >= sequence;
+  // Answered either way: this thread's later calls (reads among them) do
+  // not wait again for this change.
+  t_ticket.sequence = 0;
+  return kept;
 }
 
 bool Journal::Flush() {
@@ -187,22 +191,25 @@ bool Journal::WriteBatch(bool sync) {
 
 void Journal::WriterLoop() {
   MutexLock lock(&mutex_);
-  auto last_sync = SteadyClock::now();
+  // With kBatch and kNever the changes of a whole batch_interval are
+  // written at once (and with kBatch fsynced): one wake, one write() and
+  // one fdatasync an interval, however many requests, instead of a write
+  // each time the writer finds changes.
+  const bool eager = options_.fsync == FsyncMode::kAlways;
+  auto last_write = SteadyClock::now();
   auto last_failure = SteadyClock::time_point::min();
   for (;;) {
     const auto now = SteadyClock::now();
-    const bool unsynced = synced_ < written_ || !batch_.empty();
-    const bool sync_due = options_.fsync == FsyncMode::kBatch && synced_ < written_ &&
-                          now >= last_sync + options_.batch_interval;
+    const bool write_due =
+        !pending_.empty() && (eager || now >= last_write + options_.batch_interval);
     const bool retry_due = failing_ && now >= last_failure + options_.retry_interval;
-    const bool ready =
-        !failing_ && (!pending_.empty() || rotate_wanted_ || flush_wanted_ > synced_);
-    if (!(ready || sync_due || retry_due || stop_)) {
+    const bool ready = !failing_ && (write_due || rotate_wanted_ || flush_wanted_ > synced_);
+    if (!(ready || retry_due || stop_)) {
       auto deadline = now + std::chrono::hours(1);
       if (failing_) {
         deadline = last_failure + options_.retry_interval;
-      } else if (options_.fsync == FsyncMode::kBatch && unsynced) {
-        deadline = last_sync + options_.batch_interval;
+      } else if (!pending_.empty()) {
+        deadline = last_write + options_.batch_interval;
       }
       work_.WaitWithDeadline(&mutex_, deadline);
       continue;
@@ -217,8 +224,8 @@ void Journal::WriterLoop() {
       pending_.clear();
       batch_last_ = appended_;
     }
-    const bool sync = options_.fsync == FsyncMode::kAlways || rotating || stop_ || sync_due ||
-                      flush_wanted_ > synced_;
+    const bool sync =
+        options_.fsync != FsyncMode::kNever || rotating || stop_ || flush_wanted_ > synced_;
     const bool stopping = stop_;
     mutex_.Unlock();
     const bool ok = WriteBatch(sync);
@@ -234,10 +241,8 @@ void Journal::WriterLoop() {
     mutex_.Lock();
     if (ok) {
       written_ = std::max(written_, batch_last_);
-      if (sync) {
-        synced_ = written_;
-        last_sync = SteadyClock::now();
-      }
+      if (sync) synced_ = written_;
+      last_write = SteadyClock::now();
       if (failing_) {
         failing_ = false;
         accepting_.store(true, std::memory_order_relaxed);

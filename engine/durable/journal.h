@@ -1,6 +1,7 @@
 // Journal: the ChangeSink of a data dir. The engine appends each change under
 // its locks; this only encodes it into a queue. One writer thread takes the
-// whole queue at a time, seals the frames (CRCs), writes them with one
+// whole queue at a time (with kAlways as soon as it finds changes, otherwise
+// once a batch_interval), seals the frames (CRCs), writes them with one
 // write() and, per FsyncMode, one fdatasync: group commit, so many requests
 // share each fsync, and no file is touched while an engine lock is held.
 //
@@ -9,7 +10,11 @@
 // and retried every retry_interval, and until a retry succeeds Accepting()
 // is false, so the engine refuses new changes (503) and nothing is half
 // applied. The changes already applied when it failed are written by the
-// retry that succeeds.
+// retry that succeeds. With kAlways, a caller waiting in AwaitThreadChanges
+// for one of them is answered false as soon as the journal fails (its
+// request answers 503 rather than wait for a disk that may never return):
+// its change is then in doubt, as after a timeout, kept in memory and written
+// by the retry that succeeds, or lost if slotd stops first.
 //
 // Thread safety: every public member may be called from any thread.
 #pragma once
@@ -29,8 +34,8 @@ namespace slotd::durable {
 
 enum class FsyncMode {
   kAlways,  // no caller's AwaitThreadChanges returns before its change is fsynced
-  kBatch,   // written at once, fsynced every batch_interval; callers do not wait
-  kNever,   // written at once, never fsynced (the OS writes it back when it will)
+  kBatch,   // written and fsynced every batch_interval; callers do not wait
+  kNever,   // written every batch_interval, never fsynced (the OS writes it back)
 };
 
 struct JournalOptions {
