@@ -148,10 +148,9 @@ Status Visit(SlotEngine::Impl& impl, Waiter& waiter, bool final, TimePoint now, 
 static Status Pass(SlotEngine::Impl& impl, bool close, Waiter* arrival, bool arrival_final,
                    WaitResult* arrival_result, std::vector<Ending>* endings)
     SLOTD_REQUIRES(impl.line.mutex) {
-  WaitLine& line = impl.line;
   const TimePoint now = impl.options.clock->Now();
   PassState pass;
-  for (auto it = line.waiters.begin(); it != line.waiters.end();) {
+  for (auto it = impl.line.waiters.begin(); it != impl.line.waiters.end();) {
     Waiter& waiter = it->second;
     WaitResult result;
     const bool final = close || now >= waiter.deadline;
@@ -163,8 +162,8 @@ static Status Pass(SlotEngine::Impl& impl, bool close, Waiter* arrival, bool arr
     }
     result.status = status;
     endings->push_back({std::move(waiter.done), std::move(result)});
-    it = line.waiters.erase(it);
-    line.engaged.fetch_sub(1, std::memory_order_seq_cst);
+    it = impl.line.waiters.erase(it);
+    impl.line.engaged.fetch_sub(1, std::memory_order_seq_cst);
   }
   Status status = Status::kOk;
   if (arrival) {
@@ -175,10 +174,10 @@ static Status Pass(SlotEngine::Impl& impl, bool close, Waiter* arrival, bool arr
   }
   const int64_t due =
       pass.next_due == TimePoint::max() ? INT64_MAX : pass.next_due.time_since_epoch().count();
-  const int64_t before = line.next_due_us.exchange(due);
+  const int64_t before = impl.line.next_due_us.exchange(due);
   if (due < before) {
-    MutexLock lock(&line.timer_mutex);
-    line.timer_wakeup.SignalAll();
+    MutexLock lock(&impl.line.timer_mutex);
+    impl.line.timer_wakeup.SignalAll();
   }
   return status;
 }
@@ -225,16 +224,15 @@ void SlotEngine::Impl::WakeLineNow(bool close) {
 }
 
 bool SlotEngine::CancelWait(WaitId wait_id) {
-  WaitLine& line = impl_->line;
   std::vector<Ending> endings;
   {
-    MutexLock lock(&line.mutex);
-    auto it = line.waiters.find(wait_id);
-    if (it == line.waiters.end()) return false;
-    line.waiters.erase(it);
-    line.engaged.fetch_sub(1, std::memory_order_seq_cst);
+    MutexLock lock(&impl_->line.mutex);
+    auto it = impl_->line.waiters.find(wait_id);
+    if (it == impl_->line.waiters.end()) return false;
+    impl_->line.waiters.erase(it);
+    impl_->line.engaged.fetch_sub(1, std::memory_order_seq_cst);
     // Whoever it held slots back for, or was ahead of, may go now.
-    if (!line.waiters.empty()) (void)Pass(*impl_, false, nullptr, false, nullptr, &endings);
+    if (!impl_->line.waiters.empty()) (void)Pass(*impl_, false, nullptr, false, nullptr, &endings);
   }
   Finish(endings);
   return true;
