@@ -245,7 +245,8 @@ struct WaitTerms {
   TimePoint deadline;
   // Called exactly once with how the wait ended, unless CancelWait answers
   // true; from any thread (one that freed slots, the wait timer, a
-  // canceller), with no engine lock held. It must not block.
+  // canceller), with no engine lock held. It must not block, but for
+  // AwaitDurable: the grant's changes were made on the calling thread.
   std::function<void(WaitResult)> done;
 };
 

@@ -28,12 +28,16 @@ WaitPlan PlanWait(const HandlerInput& in) {
 WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer answer) {
   WaitTerms terms;
   terms.deadline = in.context.engine->Now() + SecondsToMicros(plan.seconds);
-  terms.done = [complete = in.deferral->complete(), applied = plan.applied,
-                answer = std::move(answer)](WaitResult result) {
+  terms.done = [engine = in.context.engine, complete = in.deferral->complete(),
+                applied = plan.applied, answer = std::move(answer)](WaitResult result) {
     ApiResponse out;
     Undo undo;
     answer(result, &out, &undo);
     out.preference_applied = applied;
+    // As Dispatch does for an answer given at once: the grant was made on
+    // this thread (the one that freed the slots, or the timer's), so this
+    // thread's changes are the ones to wait for.
+    if (!engine->AwaitDurable()) RespondUnavailable(&out);
     complete(std::move(out), std::move(undo));
   };
   return terms;
