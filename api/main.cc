@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -37,6 +38,8 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
   settings.io_threads = options.io_threads;
   settings.request_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(options.request_timeout_seconds * 1000)));
+  settings.max_wait = std::chrono::milliseconds(static_cast<int64_t>(
+      std::ceil(std::max(options.wait_seconds, options.max_wait_seconds) * 1000)));
   settings.auth_string = options.auth_string;
   settings.access_log = !options.quiet;
   settings.keep_alive_seconds = options.keep_alive_seconds;
@@ -133,6 +136,9 @@ int main(int argc, char** argv) {
   engine_options.max_limits = options.max_limits;
   engine_options.max_leases = options.max_leases;
   engine_options.max_name_bytes = options.max_name_bytes;
+  engine_options.max_waiters = options.max_waiters;
+  engine_options.max_overtakes = options.max_overtakes;
+  engine_options.strict_wait_order = options.strict_wait_order;
   bool data_dir_failed = false;
   std::unique_ptr<slotd::durable::DurableStore> store =
       OpenDataDir(options, engine_options, &data_dir_failed);
@@ -144,6 +150,8 @@ int main(int argc, char** argv) {
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
+  context.config.wait_seconds = options.wait_seconds;
+  context.config.max_wait_seconds = options.max_wait_seconds;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
 
@@ -169,6 +177,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   engine.StartSweeper(slotd::SecondsToMicros(options.lease_sweep_seconds));
+  engine.StartWaitTimer();
   std::thread serving([&] { server.Serve(); });
   std::printf("slotd listening on %s://%s:%d/api\n", tls ? "https" : "http",
               UrlHost(options.host).c_str(), port);
@@ -176,10 +185,14 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  // Every wait ends now (answered 423, or granted), so no answer is left
+  // waiting while the server drains.
+  engine.EndAllWaits();
   // Serve returns once the answers being written are complete (at most 30 s).
   server.Stop();
   serving.join();
   engine.StopSweeper();
+  engine.StopWaitTimer();
   if (store) store->Stop();  // what the journal holds is written and fsynced
   return 0;
 }

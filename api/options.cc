@@ -90,6 +90,30 @@ const Setting kSettings[] = {
      [](std::string_view v, Options* o) {
        return ParseSeconds(v, false, &o->lease_sweep_seconds);
      }},
+    {"--wait-seconds",
+     {},
+     [](std::string_view v, Options* o) { return ParseSeconds(v, true, &o->wait_seconds); }},
+    {"--max-wait-seconds",
+     {},
+     [](std::string_view v, Options* o) { return ParseSeconds(v, true, &o->max_wait_seconds); }},
+    {"--max-waiters",
+     {},
+     [](std::string_view v, Options* o) { return SetCount(v, 0, INT64_MAX, &o->max_waiters); }},
+    {"--max-overtakes",
+     {},
+     [](std::string_view v, Options* o) {
+       int64_t n = 0;
+       if (!ParseInt(v, 0, 1'000'000, &n)) return false;
+       o->max_overtakes = static_cast<int>(n);
+       return true;
+     }},
+    {"--wait-order",
+     {},
+     [](std::string_view v, Options* o) {
+       if (v != "fair" && v != "strict") return false;
+       o->strict_wait_order = v == "strict";
+       return true;
+     }},
     {"--max-body-bytes",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_body_bytes); }},
@@ -276,6 +300,21 @@ Options (flags override the environment variables named in brackets):
                              [PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS]
   --lease-sweep-seconds S    how often expired leases are released (default 1)
                              [PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS]
+  --wait-seconds S           fair waiting: how long an increment (v1, v2,
+                             v2 with lease) that finds no free slot waits
+                             in line for one before its 423 (default 0:
+                             answered at once, as Prefect does)
+  --max-wait-seconds S       the most a request's "Prefer: wait=N" gets
+                             (default 60; the answer says
+                             "Preference-Applied: wait=N")
+  --max-waiters N            most requests waiting at once (default 10000);
+                             past it a request is answered at once
+  --max-overtakes N          how many later requests may take slots ahead
+                             of a waiter that cannot go yet, before its
+                             slots are held back for it (default 4)
+  --wait-order fair|strict   strict: nothing takes a slot ahead of an
+                             earlier waiter on the limit, even one it cannot
+                             use yet (equal shares per run; idle slots)
   --max-body-bytes N         larger request bodies get 413 (default 1048576)
   --max-body-total-bytes N   request bodies held in memory at once, over every
                              connection (default 268435456, at least

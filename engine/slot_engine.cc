@@ -37,6 +37,8 @@ const char* StatusName(Status status) {
       return "NameTooLong";
     case Status::kUnavailable:
       return "Unavailable";
+    case Status::kWaiting:
+      return "Waiting";
   }
   return "Unknown";
 }
@@ -60,7 +62,10 @@ EngineOptions WithDefaults(EngineOptions options) {
 SlotEngine::SlotEngine(EngineOptions options)
     : options_(WithDefaults(std::move(options))), impl_(std::make_unique<Impl>(options_)) {}
 
-SlotEngine::~SlotEngine() { StopSweeper(); }
+SlotEngine::~SlotEngine() {
+  StopSweeper();
+  StopWaitTimer();
+}
 
 SlotEngine::Impl::Impl(const EngineOptions& engine_options)
     : options(engine_options),

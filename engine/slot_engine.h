@@ -51,6 +51,7 @@ enum class [[nodiscard]] Status {
   kTooManyLeases,        // a new lease would pass EngineOptions::max_leases
   kNameTooLong,          // a name to store is longer than EngineOptions::max_name_bytes
   kUnavailable,          // the change sink cannot keep changes now (nothing changed)
+  kWaiting,              // in the wait line: WaitTerms::done gives the outcome later
 };
 // clang-format on
 
@@ -210,6 +211,43 @@ struct EngineOptions {
   // purely in memory. While it is not Accepting(), every changing call
   // answers kUnavailable and changes nothing; reads are unaffected.
   std::shared_ptr<ChangeSink> change_sink;
+  // Fair waiting (README "Fair waiting"): how many requests may wait at once
+  // (past it a request that asks to wait is refused as if it had not), and
+  // how many later requests may take slots ahead of a waiter that cannot be
+  // granted yet before its limits are held back for it.
+  size_t max_waiters = 10'000;
+  int max_overtakes = 4;
+  // Strict order: no request takes slots on a limit ahead of an earlier
+  // waiter on it, even slots that waiter cannot use yet (max_overtakes is
+  // then 0 and every waiter holds its slots back).
+  bool strict_wait_order = false;
+};
+
+// ---- waiting ----------------------------------------------------------------
+
+// A request in the wait line, for CancelWait.
+using WaitId = uint64_t;
+
+// How a wait ended: status as the call without waiting would have answered
+// (kOk and its outcome: granted; kLocked: the deadline passed, or the line was
+// closed, and the refusal is recorded as that call records one; any other
+// status the call can answer, e.g. kSlotsExceedLimit after the limit was
+// lowered). `acquire` is filled for AcquireOrWait, `tag` for
+// IncrementByTaskRunOrWait.
+struct WaitResult {
+  Status status = Status::kLocked;
+  AcquireOutcome acquire;
+  TagIncrementOutcome tag;
+};
+
+struct WaitTerms {
+  // At this instant of the engine's clock the wait ends refused.
+  TimePoint deadline;
+  // Called exactly once with how the wait ended, unless CancelWait answers
+  // true; from any thread (one that freed slots, the wait timer, a
+  // canceller), with no engine lock held. It must not block, but for
+  // AwaitDurable: the grant's changes were made on the calling thread.
+  std::function<void(WaitResult)> done;
 };
 
 // Lease length of a v1 increment: about 100 years (v1 clients never renew).
@@ -218,7 +256,7 @@ inline constexpr Micros kV1LeaseDuration = std::chrono::hours(24 * 36525);
 class SlotEngine {
  public:
   explicit SlotEngine(EngineOptions options = {});
-  ~SlotEngine();  // stops the sweeper if running
+  ~SlotEngine();  // stops the sweeper and the wait timer if running
   SlotEngine(const SlotEngine&) = delete;
   SlotEngine& operator=(const SlotEngine&) = delete;
 
@@ -320,6 +358,41 @@ class SlotEngine {
   // (name stored, with prefix), request order.
   Status DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                             std::vector<LimitRef>* out);
+
+  // ---- fair waiting (README "Fair waiting") ----------------------------------
+
+  // As Acquire and IncrementByTaskRun, but where those answer kLocked the
+  // request joins the wait line (if it has room and is open): kWaiting, with
+  // *wait_id set and nothing recorded; terms.done later says how it ended.
+  // With no request waiting on any limit, a call that is granted or refused
+  // at once does exactly what Acquire / IncrementByTaskRun do.
+  Status AcquireOrWait(const AcquireRequest& request, AcquireOutcome* out, WaitTerms terms,
+                       WaitId* wait_id);
+  Status IncrementByTaskRunOrWait(std::span<const std::string_view> tags, const Uuid& task_run,
+                                  TagIncrementOutcome* out, WaitTerms terms, WaitId* wait_id);
+
+  // Takes the request out of the line. True: it was waiting and its done
+  // will never be called. False: it has ended (done was or is being called).
+  bool CancelWait(WaitId wait_id);
+
+  // Ends the waits whose deadline has come, and grants those that decay has
+  // made room for, at Now(). The wait timer calls it; tests on a manual clock
+  // call it themselves.
+  void ServiceWaits();
+  // When ServiceWaits next has something to do (a deadline or a decay
+  // wake-up); TimePoint::max() when nothing waits.
+  TimePoint NextWaitDue() const;
+
+  // Closes the line (shutdown): every waiter ends now (refused, or granted if
+  // its slots are free), and later requests no longer wait.
+  void EndAllWaits();
+
+  size_t WaiterCount() const;
+
+  // Runs ServiceWaits() on a background thread at each NextWaitDue(), in
+  // real time, until StopWaitTimer() (or destruction).
+  void StartWaitTimer();
+  void StopWaitTimer();
 
   // Takes the limit out of every lease holding it (a lease left holding
   // nothing is revoked; one that holds other limits keeps them), then gives one slot to a

@@ -135,6 +135,7 @@ Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {
 }
 
 Status SlotEngine::ReleaseLease(const Uuid& lease_id) {
+  WakeLineOnExit wake{*impl_};
   if (impl_->Refusing()) return Status::kUnavailable;
   std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id);
   if (!lease) return Status::kLeaseNotFound;
@@ -148,6 +149,7 @@ Status SlotEngine::ReadLease(const Uuid& lease_id, LeaseSnapshot* out) const {
 }
 
 size_t SlotEngine::ExpireLeases() {
+  WakeLineOnExit wake{*impl_};
   // While the sink refuses, expired leases wait in the table (reads already
   // treat them as gone) until the sweep after it recovers.
   if (impl_->Refusing()) return 0;

@@ -76,6 +76,7 @@ void SlotEngine::ListLimits(std::string_view prefix, size_t offset, size_t max_c
 }
 
 Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
+  WakeLineOnExit wake{*impl_};
   if (Status status = ValidatePatch(patch, options_.max_name_bytes); status != Status::kOk)
     return status;
   if (impl_->Refusing()) return Status::kUnavailable;
@@ -121,6 +122,7 @@ namespace {
 // with `holders`, appends those leases' ids, read under the same lock.
 Status DeleteAndDropFromLeases(SlotEngine::Impl& impl, const LimitKey& key,
                                std::vector<Uuid>* holders) {
+  WakeLineOnExit wake{impl};
   if (impl.Refusing()) return Status::kUnavailable;
   return WithLimit(impl, key, [&](LimitState& limit) {
     if (holders) {
@@ -144,6 +146,7 @@ Status SlotEngine::DeleteLimit(const LimitKey& key) {
 }
 
 Status SlotEngine::DeleteLimitAndRevokeLeases(const LimitKey& key) {
+  WakeLineOnExit wake{*impl_};
   std::vector<Uuid> holders;
   const Status status = DeleteAndDropFromLeases(*impl_, key, &holders);
   // Released once the limit's shard is unlocked (ReleaseLease locks each

@@ -59,14 +59,45 @@ Status SlotEngine::UpsertTagLimit(std::string_view tag, int64_t limit, LimitSnap
 
 Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                                       TagIncrementOutcome* out) {
+  return IncrementByTaskRunOrWait(tags, task_run, out, WaitTerms{}, nullptr);
+}
+
+Status SlotEngine::IncrementByTaskRunOrWait(std::span<const std::string_view> tags,
+                                            const Uuid& task_run, TagIncrementOutcome* out,
+                                            WaitTerms terms, WaitId* wait_id) {
   if (impl_->Refusing()) return Status::kUnavailable;
+  const bool wants_wait = static_cast<bool>(terms.done);
   CallScratch& scratch = ThreadScratch();
   PrefixTags(tags, scratch);
-  const Uuid lease_id = NewRandomUuid();
-  ShardGuard guard(*impl_, scratch.names);
-  TimePoint now = Now();
+  if (impl_->line.engaged.load(std::memory_order_seq_cst) == 0) {
+    // Nothing waits: today's increment, unchanged.
+    const Uuid lease_id = NewRandomUuid();
+    ShardGuard guard(*impl_, scratch.names);
+    const Status status =
+        impl_->TryIncrementLocked(scratch.names, task_run, lease_id, Now(), /*held_back=*/{},
+                                  /*final=*/!wants_wait, out, nullptr);
+    if (status != Status::kLocked || !wants_wait) return status;
+  }
+  Waiter waiter;
+  waiter.tag = true;
+  waiter.names.assign(scratch.names.begin(), scratch.names.end());
+  waiter.task_run = task_run;
+  waiter.deadline = terms.deadline;
+  waiter.done = std::move(terms.done);
+  WaitResult result;
+  const Status status = impl_->Arrive(std::move(waiter), wants_wait, &result, wait_id);
+  if (status != Status::kWaiting) *out = std::move(result.tag);
+  return status;
+}
+
+Status SlotEngine::Impl::TryIncrementLocked(std::span<const std::string_view> names,
+                                            const Uuid& task_run, const Uuid& lease_id,
+                                            TimePoint now, std::span<const HeldBack> held_back,
+                                            bool final, TagIncrementOutcome* out,
+                                            Blocked* blocked) {
+  CallScratch& scratch = ThreadScratch();
   scratch.found.clear();
-  impl_->FindAllLocked(scratch.names, &scratch.found);
+  FindAllLocked(names, &scratch.found);
 
   for (LimitState* limit : scratch.found) {
     if (limit->limit() == 0) {
@@ -77,24 +108,34 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
   std::vector<LimitState*>& to_take = scratch.chosen;
   to_take.clear();
   for (LimitState* limit : scratch.found) {
-    if (limit->active() && !impl_->HeldByTaskRun(*limit, task_run, now)) to_take.push_back(limit);
+    if (limit->active() && !HeldByTaskRun(*limit, task_run, now)) to_take.push_back(limit);
   }
   for (LimitState* limit : to_take) {
     if (limit->ActiveSlotsAt(now) + 1 > limit->limit()) {
       out->refusing_tag = BareTag(*limit);
-      out->retry_after_seconds = options_.tag_wait_seconds;
+      out->retry_after_seconds = options.tag_wait_seconds;
+      if (!final && blocked) NoteBlocked(to_take, 1, now, blocked);
+      return Status::kLocked;
+    }
+  }
+  for (LimitState* limit : to_take) {
+    if (!held_back.empty() &&
+        limit->ActiveSlotsAt(now) + 1 + HeldBackOn(held_back, limit->name()) > limit->limit()) {
+      // Room, but the line holds it for earlier waiters: refused as full.
+      out->refusing_tag = BareTag(*limit);
+      out->retry_after_seconds = options.tag_wait_seconds;
       return Status::kLocked;
     }
   }
   if (!to_take.empty()) {
-    if (!impl_->leases.TryReserve(1)) return Status::kTooManyLeases;
-    for (LimitState* limit : to_take) limit->TakeSlots(1, now, impl_->MaxWait(*limit));
-    Change* change = impl_->sink ? &impl_->BeginChange(ChangeKind::kIncrementV1, now) : nullptr;
-    impl_->AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now,
-                    kV1LeaseDuration, change);
+    if (!leases.TryReserve(1)) return Status::kTooManyLeases;
+    for (LimitState* limit : to_take) limit->TakeSlots(1, now, MaxWait(*limit));
+    Change* change = sink ? &BeginChange(ChangeKind::kIncrementV1, now) : nullptr;
+    AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now, kV1LeaseDuration,
+             change);
     if (change) {
-      impl_->AddImages(to_take, change);
-      impl_->sink->Append(*change);
+      AddImages(to_take, change);
+      sink->Append(*change);
     }
   }
   out->limits.clear();
@@ -107,6 +148,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
 
 Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, const Uuid& task_run,
                                       std::vector<LimitRef>* out) {
+  WakeLineOnExit wake{*impl_};
   if (impl_->Refusing()) return Status::kUnavailable;
   CallScratch& scratch = ThreadScratch();
   std::vector<Uuid> lease_ids;
@@ -137,6 +179,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
 }
 
 Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override) {
+  WakeLineOnExit wake{*impl_};
   const std::string name = TagLimitName(tag);
   // The distinct ids in the order given: the leases are taken in that order,
   // and a v1 read lists holders in lease order, as Prefect does.

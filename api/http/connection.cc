@@ -1,13 +1,19 @@
 #include "api/http/connection.h"
 
+#include <sys/socket.h>
+
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "api/http/request_reader.h"
 #include "api/http/response_writer.h"
@@ -45,7 +51,14 @@ class HttpConnection final : public Connection {
         state_(state),
         stream_(MakeStream(std::move(socket), state)),
         reader_(&state.reader),
-        admitted_(admitted) {}
+        admitted_(admitted),
+        deferral_([this](ApiResponse answer, Undo undo) {
+          // From any thread: the answer is handled on the connection's own.
+          asio::post(thread_.context(),
+                     [this, answer = std::move(answer), undo = std::move(undo)]() mutable {
+                       OnLateAnswer(std::move(answer), std::move(undo));
+                     });
+        }) {}
 
   ~HttpConnection() override {
     thread_.Forget(this);
@@ -75,6 +88,17 @@ class HttpConnection final : public Connection {
 
   void Handshake();
   void Read();
+  void ReadSome();
+  void WatchWhileDeferred();
+  void OnLateAnswer(ApiResponse answer, Undo undo);
+  void DeliverLate(const ApiResponse& answer, Undo undo);
+  void GiveBackUnwritten();
+  bool PeerClosed() {
+    char byte = 0;
+    const ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  }
+  void Reply(const ApiResponse& answer);
   void OnRead(const error_code& error, size_t bytes);
   void Process();
   void Answer();
@@ -97,7 +121,7 @@ class HttpConnection final : public Connection {
   }
   // Deletes the connection once it is closed and no operation is pending.
   void DeleteIfDone() {
-    if (!reading_ && !writing_ && !handshaking_ && !shutting_down_) delete this;
+    if (!reading_ && !writing_ && !handshaking_ && !shutting_down_ && !deferred_) delete this;
   }
 
   IoThread& thread_;
@@ -128,6 +152,20 @@ class HttpConnection final : public Connection {
   bool closing_ = false;        // close (lingering) once out_ is written
   bool lingering_ = false;
   bool closed_ = false;
+
+  // A deferred answer (api/prefect/deferred.h): the request waits (for a
+  // slot) and its answer comes later through deferral_, posted to this
+  // thread. Meanwhile nothing after it is parsed, so answers stay in order;
+  // bytes that arrive are kept, and reading goes on only to see the client
+  // close, which stops the wait. The connection is on the kDeferred
+  // deadline, and is not deleted while an answer may still come.
+  Deferral deferral_;
+  bool deferred_ = false;
+  // A late answer that came while earlier answers were being written.
+  std::optional<std::pair<ApiResponse, Undo>> late_;
+  // How to give back what the answers being written grant, should the
+  // write fail.
+  std::vector<Undo> unwritten_;
 };
 
 template <class Stream>
@@ -178,7 +216,7 @@ void HttpConnection<Stream>::Handshake() {
 template <class Stream>
 void HttpConnection<Stream>::Stop() {
   if (closed_) return;
-  if (writing_ && admitted_) {
+  if (deferred_ || (writing_ && admitted_)) {
     closing_ = true;  // the answer being written completes, then a short drain
     return;
   }
@@ -213,6 +251,11 @@ bool HttpConnection<Stream>::MakeRoom() {
 template <class Stream>
 void HttpConnection<Stream>::Read() {
   if (!MakeRoom()) return Close();
+  ReadSome();
+}
+
+template <class Stream>
+void HttpConnection<Stream>::ReadSome() {
   reading_ = true;
   filled_ = false;
   stream_.async_read_some(asio::buffer(in_.get() + end_, capacity_ - end_),
@@ -234,12 +277,22 @@ void HttpConnection<Stream>::OnRead(const error_code& error, size_t bytes) {
   }
   filled_ = end_ + bytes == capacity_;
   end_ += bytes;
+  if (deferred_) return WatchWhileDeferred();
+  if (writing_) return;  // read while a deferred answer waited: parsed once written
   Process();
+}
+
+// Keeps a read pending while an answer is deferred, to see the client close
+// (EOF or reset); the bytes it brings wait for their turn. Stops when the
+// buffer is full, leaving it to the deadline.
+template <class Stream>
+void HttpConnection<Stream>::WatchWhileDeferred() {
+  if (!reading_ && MakeRoom()) ReadSome();
 }
 
 template <class Stream>
 void HttpConnection<Stream>::Process() {
-  while (!closing_ && out_.size() < kOutputWindow && begin_ != end_) {
+  while (!closing_ && !deferred_ && out_.size() < kOutputWindow && begin_ != end_) {
     size_t consumed = 0;
     const RequestReader::Step step =
         reader_.Put(std::string_view(in_.get() + begin_, end_ - begin_), &consumed);
@@ -251,9 +304,13 @@ void HttpConnection<Stream>::Process() {
         break;
       case RequestReader::Step::kRequest:
         // The events websocket takes the socket over (once the answers
-        // before it are written); this connection is then gone.
-        if (out_.empty() && !thread_.stopping() && IsEventsUpgrade(reader_)) return HandOff();
+        // before it are written, and no read is pending on it); this
+        // connection is then gone.
+        if (out_.empty() && !reading_ && !thread_.stopping() && IsEventsUpgrade(reader_)) {
+          return HandOff();
+        }
         Answer();
+        if (deferred_) break;
         reader_.Next();
         request_start_ = last_read_;  // the next pipelined request, if any
         break;
@@ -265,18 +322,30 @@ void HttpConnection<Stream>::Process() {
     }
   }
   if (!out_.empty()) return Write();
-  Read();
+  if (deferred_) return WatchWhileDeferred();
+  if (!reading_) Read();
 }
 
 template <class Stream>
 void HttpConnection<Stream>::Answer() {
   ApiResponse answer;
   try {
-    Dispatch(state_.context, reader_.request(), &answer);
+    Dispatch(state_.context, reader_.request(), &answer, &deferral_);
   } catch (const std::exception&) {
     answer = ApiResponse();
     RespondDetail(&answer, 500, "Internal Server Error");
   }
+  if (deferral_.deferred()) {
+    deferred_ = true;
+    thread_.AddInFlight(1);
+    thread_.Arm(this, DeadlineList::kDeferred);
+    return;
+  }
+  Reply(answer);
+}
+
+template <class Stream>
+void HttpConnection<Stream>::Reply(const ApiResponse& answer) {
   // An answer written while stopping closes its connection, and says so.
   const bool close = !reader_.keep_alive() || thread_.stopping();
   Log(answer.status);
@@ -299,6 +368,47 @@ void HttpConnection<Stream>::HandOff() {
   StartEventsSession(thread_, state_, std::move(stream_), reader_,
                      std::string_view(in_.get() + begin_, end_ - begin_));
   DeleteIfDone();
+}
+
+template <class Stream>
+void HttpConnection<Stream>::OnLateAnswer(ApiResponse answer, Undo undo) {
+  deferred_ = false;
+  deferral_.Clear();
+  // A client that closed before its answer came, seen before the read that
+  // will report it: the grant goes back rather than into a dead socket.
+  if (!closed_ && PeerClosed()) Close();
+  if (closed_ || writing_) {
+    if (closed_) {
+      thread_.AddInFlight(-1);
+      if (undo) undo();  // the client has gone: the grant goes back at once
+      return DeleteIfDone();
+    }
+    late_.emplace(std::move(answer), std::move(undo));  // after the write
+    return;
+  }
+  DeliverLate(answer, std::move(undo));
+  Process();
+}
+
+template <class Stream>
+void HttpConnection<Stream>::DeliverLate(const ApiResponse& answer, Undo undo) {
+  thread_.AddInFlight(-1);
+  if (undo) unwritten_.push_back(std::move(undo));
+  Reply(answer);
+  reader_.Next();
+  request_start_ = last_read_;
+  thread_.Arm(this, DeadlineList::kRequest);
+}
+
+template <class Stream>
+void HttpConnection<Stream>::GiveBackUnwritten() {
+  for (Undo& undo : unwritten_) undo();
+  unwritten_.clear();
+  if (late_) {
+    thread_.AddInFlight(-1);
+    if (late_->second) late_->second();
+    late_.reset();
+  }
 }
 
 template <class Stream>
@@ -332,8 +442,10 @@ void HttpConnection<Stream>::OnWritten(const error_code& error) {
   writing_ = false;
   const int answered = std::exchange(answers_, 0);
   thread_.AddInFlight(-answered);
+  if (closed_ || error) GiveBackUnwritten();
   if (closed_) return DeleteIfDone();
   if (error) return Close();
+  unwritten_.clear();
   if (out_.capacity() > kKeptOutput) {
     std::string().swap(out_);
   } else {
@@ -343,7 +455,11 @@ void HttpConnection<Stream>::OnWritten(const error_code& error) {
     return Linger(!admitted_ || thread_.stopping() ? DeadlineList::kRejected
                                                    : DeadlineList::kLinger);
   }
-  if (answered > 0) {
+  if (late_) {
+    std::pair<ApiResponse, Undo> late = std::move(*late_);
+    late_.reset();
+    DeliverLate(late.first, std::move(late.second));
+  } else if (answered > 0 && !deferred_) {
     if (begin_ != end_ || reader_.started()) {
       // The next request began while this one was answered: its deadline
       // starts now.
@@ -403,6 +519,14 @@ void HttpConnection<Stream>::Close() {
     ReleasePlace();
     error_code ignored;
     socket().close(ignored);
+    // The client has gone (or its deadline passed): a wait stops; if its
+    // answer is already on its way, OnLateAnswer gives the grant back.
+    if (deferred_ && deferral_.Cancel()) {
+      deferred_ = false;
+      deferral_.Clear();
+      thread_.AddInFlight(-1);
+    }
+    if (!writing_) GiveBackUnwritten();
   }
   DeleteIfDone();
 }

@@ -31,6 +31,10 @@ struct ServerSettings {
   size_t io_threads = 1;
   // From a request's first byte to its answer's last.
   std::chrono::milliseconds request_timeout{30000};
+  // The longest a deferred answer may take (the longest wait for a slot):
+  // a connection waiting for one is closed this long plus request_timeout
+  // after its request, should the answer never come.
+  std::chrono::milliseconds max_wait{60000};
   std::optional<std::string> auth_string;  // "user:password" for Basic auth
   bool access_log = true;
   time_t keep_alive_seconds = 5;

@@ -29,6 +29,8 @@ IoThread::IoThread(ServerState& state) : state_(state), context_(1), sweep_timer
       std::chrono::seconds(state.settings.keep_alive_seconds);
   lists_[static_cast<size_t>(DeadlineList::kLinger)].duration = kLingerTime;
   lists_[static_cast<size_t>(DeadlineList::kRejected)].duration = kRejectedLingerTime;
+  lists_[static_cast<size_t>(DeadlineList::kDeferred)].duration =
+      state.settings.max_wait + state.settings.request_timeout;
 }
 
 IoThread::~IoThread() {

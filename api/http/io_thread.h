@@ -25,6 +25,8 @@ enum class DeadlineList : uint8_t {
   kIdle,      // a keep-alive connection waiting for its next request
   kLinger,    // a refused or closing connection drained before close
   kRejected,  // a connection answered 503 over the cap, drained briefly
+  kDeferred,  // an answer deferred (a request waiting for a slot): the
+              // longest wait plus the request timeout, should it never come
   kNone,
 };
 

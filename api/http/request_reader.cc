@@ -296,6 +296,7 @@ RequestReader::Step RequestReader::State::CheckHead() {
   request.server_port = settings->server_port;
   request.api_version_header =
       FindField(message, "x-prefect-api-version").value_or(std::string_view());
+  request.prefer_header = FindField(message, "prefer").value_or(std::string_view());
   client = QueryParameter(target.raw_query, "client");
   if (client) request.csrf_client = *client;
   page_token = QueryParameter(target.raw_query, "page-token");

@@ -145,6 +145,9 @@ void AppendResponse(const ApiResponse& answer, const ResponseOptions& options, s
   if (!answer.retry_after.empty()) AppendHeader(out, "Retry-After", answer.retry_after);
   if (!answer.allow.empty()) AppendHeader(out, "Allow", answer.allow);
   if (!answer.location.empty()) AppendHeader(out, "Location", answer.location);
+  if (!answer.preference_applied.empty()) {
+    AppendHeader(out, "Preference-Applied", answer.preference_applied);
+  }
   if (compress) {
     AppendHeader(out, "Content-Encoding", "gzip");
     AppendHeader(out, "Vary", "Accept-Encoding");

@@ -19,6 +19,11 @@ struct ApiConfig {
   std::string prefect_version = "3.9.1";  // GET /api/admin/version
   std::string api_version = "0.8.4";      // GET /api/version
   int64_t default_limit = 200;            // filter page size, and its maximum
+  // Fair waiting: how long an increment waits for slots when the request
+  // does not say (0: not at all, as Prefect), and the most a request's
+  // `Prefer: wait=N` may ask for.
+  double wait_seconds = 0;
+  double max_wait_seconds = 60;
 };
 
 // How many logs the ring keeps unless told otherwise (--log-ring).
@@ -56,6 +61,8 @@ struct ApiRequest {
   int server_port = 0;
   // The x-prefect-api-version header; empty when absent.
   std::string_view api_version_header;
+  // The Prefer header (RFC 7240); empty when absent.
+  std::string_view prefer_header;
   // The `client` query parameter of GET /api/csrf-token, if given.
   std::optional<std::string_view> csrf_client;
   // The `page-token` query parameter of GET /api/events/filter/next, if given.

@@ -93,7 +93,8 @@ RouteSpec SpecOf(Route route) {
 
 }  // namespace
 
-void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out) {
+void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out,
+              Deferral* deferral) {
   const RouteMatch match = MatchRoute(ParseMethod(request.method), request.path);
   switch (match.outcome) {
     case RouteMatch::Outcome::kFound:
@@ -109,7 +110,7 @@ void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse*
   }
   const RouteSpec spec = SpecOf(match.route);
   BodyParser parser;
-  HandlerInput input{context, request, match, Body()};
+  HandlerInput input{context, request, match, Body(), false, deferral};
   if (spec.reads_body && !request.body.empty()) {
     input.body_is_text = !BodyIsJson(request);
     if (!input.body_is_text && !parser.Parse(request.body, &input.body, out)) return;
@@ -129,6 +130,7 @@ void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse*
     return RespondInvalidRequest(input, {TypeError(kBody, kModelAttributesType, text)}, out);
   }
   spec.handler(input, out);
+  if (deferral && deferral->deferred()) return;
   // With --data-dir and --fsync always, the answer waits here until the
   // changes it reports are on disk (transport-independent, no lock held).
   if (!context.engine->AwaitDurable()) RespondUnavailable(out);

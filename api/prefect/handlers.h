@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/prefect/context.h"
+#include "api/prefect/deferred.h"
 #include "api/prefect/request_parsing.h"
 #include "api/prefect/responses.h"
 #include "api/prefect/router.h"
@@ -21,6 +22,8 @@ struct HandlerInput {
   // as bytes, so the route sees no fields (body is nullopt) and a 422 echoes
   // request.body as a string.
   bool body_is_text = false;
+  // Lent by the transport: a handler may defer its answer (deferred.h).
+  Deferral* deferral = nullptr;
 };
 
 using Handler = void (*)(const HandlerInput& in, ApiResponse* out);
@@ -64,6 +67,22 @@ void HandleLogsFilter(const HandlerInput& in, ApiResponse* out);
 // handlers_events.cc
 void HandleEventsFilter(const HandlerInput& in, ApiResponse* out);
 void HandleEventsFilterNext(const HandlerInput& in, ApiResponse* out);
+
+// Fair waiting (handlers_wait.cc): how long a request may wait for slots,
+// from the server's --wait-seconds or the request's RFC 7240
+// `Prefer: wait=N` (capped by --max-wait-seconds), and the
+// Preference-Applied value to answer with (empty: none).
+struct WaitPlan {
+  double seconds = 0;  // 0: answer at once, as Prefect does
+  std::string applied;
+};
+WaitPlan PlanWait(const HandlerInput& in);
+// The engine's terms for a wait of `plan` whose outcome `answer` turns into
+// the late answer (and the undo of a grant), delivered through in.deferral.
+using LateAnswer = std::function<void(const WaitResult& result, ApiResponse* out, Undo* undo)>;
+WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer answer);
+// After the engine answered kWaiting for `wait_id`: defers the answer.
+void DeferAnswer(const HandlerInput& in, WaitId wait_id);
 
 // Shared by the handler files (handlers_common.cc).
 

@@ -97,13 +97,51 @@ void HandleV1DeleteByTag(const HandlerInput& in, ApiResponse* out) {
   RespondDeleted(in.context.engine->DeleteLimitAndRevokeLeases(std::string_view(name)), out);
 }
 
+namespace {
+
+void AnswerIncrement(Status status, const TagIncrementOutcome& outcome, ApiResponse* out);
+
+// The late answer of a waiting increment; a grant is given back by
+// decrementing the run on those tags.
+LateAnswer LateIncrement(const HandlerInput& in, const TaskRunTags& request) {
+  return [engine = in.context.engine,
+          tags = std::vector<std::string>(request.names.begin(), request.names.end()),
+          run = request.task_run_id](const WaitResult& result, ApiResponse* out, Undo* undo) {
+    AnswerIncrement(result.status, result.tag, out);
+    if (result.status != Status::kOk) return;
+    *undo = [engine, tags, run] {
+      std::vector<std::string_view> views(tags.begin(), tags.end());
+      std::vector<LimitRef> ignored;
+      (void)engine->DecrementByTaskRun(views, run, &ignored);
+    };
+  };
+}
+
+}  // namespace
+
 void HandleV1Increment(const HandlerInput& in, ApiResponse* out) {
   ValidationErrors errors;
   TaskRunTags request;
   if (!ParseTaskRunTags(in.body, &request, &errors)) return RespondInvalidRequest(in, errors, out);
   TagIncrementOutcome outcome;
-  const Status status =
-      in.context.engine->IncrementByTaskRun(request.names, request.task_run_id, &outcome);
+  const WaitPlan plan = PlanWait(in);
+  Status status;
+  if (plan.seconds > 0 && in.deferral) {
+    WaitId wait_id = 0;
+    status = in.context.engine->IncrementByTaskRunOrWait(
+        request.names, request.task_run_id, &outcome,
+        DeferredTerms(in, plan, LateIncrement(in, request)), &wait_id);
+    if (status == Status::kWaiting) return DeferAnswer(in, wait_id);
+  } else {
+    status = in.context.engine->IncrementByTaskRun(request.names, request.task_run_id, &outcome);
+  }
+  AnswerIncrement(status, outcome, out);
+  out->preference_applied = plan.applied;
+}
+
+namespace {
+
+void AnswerIncrement(Status status, const TagIncrementOutcome& outcome, ApiResponse* out) {
   switch (status) {
     case Status::kOk:
       out->status = 200;
@@ -122,6 +160,8 @@ void HandleV1Increment(const HandlerInput& in, ApiResponse* out) {
       return RespondOtherStatus(status, out);
   }
 }
+
+}  // namespace
 
 void HandleV1Decrement(const HandlerInput& in, ApiResponse* out) {
   ValidationErrors errors;

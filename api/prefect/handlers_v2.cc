@@ -29,6 +29,34 @@ std::string NoDecayMessage(const std::vector<std::string>& names) {
   return message;
 }
 
+void AnswerAcquire(Status status, const AcquireOutcome& outcome, bool with_lease, ApiResponse* out);
+
+// The late answer of a waiting acquisition, and how to give a grant back
+// (the lease released, or the slots).
+LateAnswer LateAcquire(const HandlerInput& in, const SlotsAcquire& request) {
+  const bool with_lease = in.match.route == Route::kV2IncrementWithLease;
+  return [engine = in.context.engine, with_lease,
+          names = std::vector<std::string>(request.names.begin(), request.names.end()),
+          slots = request.slots](const WaitResult& result, ApiResponse* out, Undo* undo) {
+    AnswerAcquire(result.status, result.acquire, with_lease, out);
+    if (result.status != Status::kOk) return;
+    if (with_lease) {
+      *undo = [engine, lease_id = result.acquire.lease_id] {
+        (void)engine->ReleaseLease(lease_id);
+      };
+      return;
+    }
+    *undo = [engine, names, slots] {
+      std::vector<std::string_view> views(names.begin(), names.end());
+      ReleaseRequest release;
+      release.names = views;
+      release.slots = slots;
+      std::vector<LimitRef> ignored;
+      (void)engine->Release(release, &ignored);
+    };
+  };
+}
+
 // Both increment routes: the same acquisition, answered with or without a lease.
 void Acquire(const HandlerInput& in, bool with_lease, ApiResponse* out) {
   ValidationErrors errors;
@@ -44,7 +72,22 @@ void Acquire(const HandlerInput& in, bool with_lease, ApiResponse* out) {
     acquire.lease = LeaseTerms{SecondsToMicros(request.lease_duration_seconds), request.holder};
   }
   AcquireOutcome outcome;
-  const Status status = in.context.engine->Acquire(acquire, &outcome);
+  const WaitPlan plan = PlanWait(in);
+  Status status;
+  if (plan.seconds > 0 && in.deferral) {
+    WaitId wait_id = 0;
+    status = in.context.engine->AcquireOrWait(
+        acquire, &outcome, DeferredTerms(in, plan, LateAcquire(in, request)), &wait_id);
+    if (status == Status::kWaiting) return DeferAnswer(in, wait_id);
+  } else {
+    status = in.context.engine->Acquire(acquire, &outcome);
+  }
+  AnswerAcquire(status, outcome, with_lease, out);
+  out->preference_applied = plan.applied;
+}
+
+void AnswerAcquire(Status status, const AcquireOutcome& outcome, bool with_lease,
+                   ApiResponse* out) {
   switch (status) {
     case Status::kOk:
       out->status = 200;

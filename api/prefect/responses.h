@@ -15,10 +15,11 @@ namespace slotd::api {
 // is JSON (Content-Type application/json).
 struct ApiResponse {
   int status = 200;
-  std::string body;         // empty for 204 and 307
-  std::string retry_after;  // a Retry-After header when not empty
-  std::string_view allow;   // an Allow header (405) when not empty
-  std::string location;     // a Location header (307) when not empty
+  std::string body;                // empty for 204 and 307
+  std::string retry_after;         // a Retry-After header when not empty
+  std::string_view allow;          // an Allow header (405) when not empty
+  std::string location;            // a Location header (307) when not empty
+  std::string preference_applied;  // a Preference-Applied header when not empty
 };
 
 // {"detail":"<message>"} with `status`.

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -28,6 +29,9 @@ Overriding the scenario:
   --seed N              the seed of every random draw
   --on-refusal POLICY   retry_after (sleep the 423's Retry-After, as Prefect's
                         clients do) or fixed:MS (retry every MS milliseconds)
+  --prefer-wait S       every group asks "Prefer: wait=S" (RFC 7240): slotd
+                        queues a request up to S s for a slot, first come,
+                        first served, instead of answering 423 at once
 
 Describing a scenario without a file (one group of workers):
   --limit NAME=N[/DECAY]  a limit to create (repeatable); tag limits are "tag:<tag>"
@@ -128,7 +132,8 @@ std::map<std::string, Handler> ScenarioFlags(Scenario& s, WorkerGroup& g) {
 // Which scenario fields the command line overrides.
 struct Overrides {
   Scenario values;
-  bool duration = false, seed = false, refusal = false;
+  bool duration = false, seed = false, refusal = false, prefer_wait = false;
+  int64_t prefer_wait_s = 0;
 };
 
 // Flags that override the scenario, file or not, and choose the run's setting.
@@ -158,6 +163,14 @@ std::map<std::string, Handler> RunFlags(CliOptions& o, Overrides& over) {
        [&](auto& v) {
          over.refusal = true;
          return ParseRefusal(v, &over.values.on_refusal);
+       }},
+      {"--prefer-wait",
+       [&](auto& v) {
+         double seconds = 0;
+         if (!ParseNumber(v, &seconds) || seconds != std::floor(seconds)) return false;
+         over.prefer_wait = true;
+         over.prefer_wait_s = static_cast<int64_t>(seconds);
+         return true;
        }},
   };
 }
@@ -259,6 +272,9 @@ void AssembleScenario(Parse& p) {
   if (p.overrides.duration) o.scenario.duration_s = p.overrides.values.duration_s;
   if (p.overrides.seed) o.scenario.seed = p.overrides.values.seed;
   if (p.overrides.refusal) o.scenario.on_refusal = p.overrides.values.on_refusal;
+  if (p.overrides.prefer_wait) {
+    for (WorkerGroup& g : o.scenario.workers) g.prefer_wait_s = p.overrides.prefer_wait_s;
+  }
 }
 
 }  // namespace

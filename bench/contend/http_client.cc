@@ -157,7 +157,17 @@ AcquireAnswer SlotClient::Acquire(const WorkerGroup& g, const std::string& task_
   const char* path = g.api == Api::kV1Tag     ? "/concurrency_limits/increment"
                      : g.api == Api::kV2Lease ? "/v2/concurrency_limits/increment-with-lease"
                                               : "/v2/concurrency_limits/increment";
-  httplib::Result result = Post(path, AcquireBody(g, task_run_id));
+  if (g.prefer_wait_s > 0) {
+    // The server may hold the answer up to the wait: the read timeout
+    // allows for it.
+    client_->set_read_timeout(static_cast<time_t>(g.prefer_wait_s) + 30, 0);
+  }
+  httplib::Result result =
+      g.prefer_wait_s > 0
+          ? client_->Post(endpoint_.prefix + path,
+                          httplib::Headers{{"Prefer", "wait=" + std::to_string(g.prefer_wait_s)}},
+                          AcquireBody(g, task_run_id), kJson)
+          : Post(path, AcquireBody(g, task_run_id));
   AcquireAnswer answer = Interpret(result);
   if (answer.outcome != AcquireAnswer::Outcome::kAcquired) return answer;
   // A 200 that leaves out a named limit took nothing on it: the limit does

@@ -76,6 +76,7 @@ std::string GroupsJson(const Scenario& scenario, const Summary& s) {
                             {"slots", Int(spec.slots)},
                             {"hold", JsonQuote(DescribeDuration(spec.hold))},
                             {"pause", JsonQuote(DescribeDuration(spec.pause))},
+                            {"prefer_wait_seconds", Int(spec.prefer_wait_s)},
                             {"acquisitions", Int(g.acquisitions)},
                             {"refusals", Int(g.refusals)},
                             {"wait_ms", WaitJson(g.wait)}}));

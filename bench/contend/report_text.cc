@@ -99,6 +99,10 @@ void WriteScenario(const Scenario& scenario, std::FILE* out) {
     std::fprintf(out, "  %-22s %d %s (%s) on %s: hold %s; pause %s\n", label, g.count,
                  g.name.c_str(), ApiName(g.api), names.c_str(), DescribeDuration(g.hold).c_str(),
                  DescribeDuration(g.pause).c_str());
+    if (g.prefer_wait_s > 0) {
+      std::fprintf(out, "  %-22s %s asks \"Prefer: wait=%lld\": the server may queue it\n", "",
+                   g.name.c_str(), static_cast<long long>(g.prefer_wait_s));
+    }
     label = "";
   }
   bool fixed = scenario.on_refusal.kind == RefusalPolicy::Kind::kFixed;

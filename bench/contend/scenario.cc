@@ -88,6 +88,9 @@ void CheckWorkers(const Scenario& s, std::vector<std::string>& errors) {
     if (!std::isfinite(g.start_spread_ms) || g.start_spread_ms < 0) {
       errors.push_back(where + ".start_spread_ms: must be finite and >= 0");
     }
+    if (g.prefer_wait_s < 0 || g.prefer_wait_s > 86400) {
+      errors.push_back(where + ".prefer_wait_seconds: must be within 0..86400");
+    }
     if (!(g.lease_duration_s >= kMinLeaseS && g.lease_duration_s <= kMaxLeaseS)) {
       errors.push_back(where + ".lease_duration_seconds: must be within 60..86400");
     }

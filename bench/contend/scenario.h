@@ -46,6 +46,10 @@ struct WorkerGroup {
   Duration pause{Duration::Kind::kConstant, 0, 0};  // between release and next acquire
   double start_spread_ms = 0;     // each worker starts at a uniform offset in [0, spread)
   double lease_duration_s = 300;  // v2 leases only
+  // Server-side waiting: each acquisition asks `Prefer: wait=N` (RFC 7240),
+  // so a server that supports it (slotd) holds the request in line for up
+  // to N seconds rather than answering 423 at once. 0: not asked.
+  int64_t prefer_wait_s = 0;
 };
 
 // What a client does with a 423.

@@ -177,6 +177,7 @@ void ReadWorkerGroup(element e, const std::string& path, Scenario* s,
   ReadDuration(r, "pause", false, &g.pause, errors);
   r.Number("start_spread_ms", &g.start_spread_ms);
   r.Number("lease_duration_seconds", &g.lease_duration_s);
+  r.Integer("prefer_wait_seconds", &g.prefer_wait_s);
   r.Finish();
   s->workers.push_back(std::move(g));
 }

@@ -12,7 +12,8 @@
 //              | {"distribution": "uniform", "min_ms": 20, "max_ms": 80}
 //              | {"distribution": "exponential", "mean_ms": 50},
 //       "pause": <same shape as hold, default 0 ms>,
-//       "start_spread_ms": 100, "lease_duration_seconds": 300
+//       "start_spread_ms": 100, "lease_duration_seconds": 300,
+//       "prefer_wait_seconds": 0
 //     }]
 //   }
 //

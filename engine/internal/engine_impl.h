@@ -3,6 +3,7 @@
 // files.
 //
 // Lock order (never acquired in another order, so no call can deadlock):
+//   0. the wait line (internal/wait_line.h);
 //   1. limit shards, ascending by index (ShardGuard does this);
 //   2. lease shards (inside LeaseTable, one at a time);
 //   3. the catalog (its own locks), innermost and held only briefly.
@@ -21,6 +22,7 @@
 #include "engine/internal/catalog.h"
 #include "engine/internal/lease_table.h"
 #include "engine/internal/limit_state.h"
+#include "engine/internal/wait_line.h"
 #include "engine/mutex.h"
 #include "engine/slot_engine.h"
 
@@ -109,6 +111,28 @@ struct SlotEngine::Impl {
   Status ReplayImage(const LimitImage& image);
   Status ReplayNewLease(const LeaseImage& image);
 
+  // ---- acquiring and waiting (engine/slot_engine_waits.cc) ----
+  // The body of Acquire under the shard locks of `names` (unique). Grants
+  // when every active limit has room beyond what the line holds back on it
+  // (`held_back`); otherwise kLocked, recording the refusal and drawing the
+  // Retry-After only when `final` (else *blocked says what stopped it).
+  Status TryAcquireLocked(std::span<const std::string_view> names, int64_t slots, AcquireMode mode,
+                          const std::optional<LeaseTerms>& lease, const Uuid& lease_id,
+                          TimePoint now, std::span<const HeldBack> held_back, bool final,
+                          AcquireOutcome* out, Blocked* blocked);
+  // The same for IncrementByTaskRun (`names` are the "tag:" names).
+  Status TryIncrementLocked(std::span<const std::string_view> names, const Uuid& task_run,
+                            const Uuid& lease_id, TimePoint now,
+                            std::span<const HeldBack> held_back, bool final,
+                            TagIncrementOutcome* out, Blocked* blocked);
+  // An arrival that takes the line: grants what the line can, then tries it
+  // after every waiter; it waits (kWaiting) if it may, else ends as final.
+  Status Arrive(Waiter waiter, bool may_wait, WaitResult* result, WaitId* wait_id);
+  // Slots may have come free: if anything waits, grants what the line can.
+  // Called with no shard lock held.
+  void WakeLine();
+  void WakeLineNow(bool close);
+
   // True if an unexpired lease with holder task_run/`task_run` holds `limit`.
   bool HeldByTaskRun(const LimitState& limit, const Uuid& task_run, TimePoint now) const;
 
@@ -120,6 +144,7 @@ struct SlotEngine::Impl {
   std::vector<std::unique_ptr<LimitShard>> shards;
   LeaseTable leases;
   Catalog catalog;
+  WaitLine line;
 };
 
 // Locks the shards of a set of names in ascending index order, each once, and
@@ -140,6 +165,13 @@ class ShardGuard {
   std::array<size_t, kInline> inline_{};
   std::vector<size_t> overflow_;
   std::span<size_t> locked_;  // sorted, unique shard indices
+};
+
+// Wakes the wait line when it goes out of scope: declared before a call's
+// shard guards, it runs after they unlock (slots may have come free).
+struct WakeLineOnExit {
+  SlotEngine::Impl& impl;
+  ~WakeLineOnExit() { impl.WakeLine(); }
 };
 
 // Buffers of ReleaseTakenLease, apart from CallScratch's because the calls
@@ -167,6 +199,11 @@ struct CallScratch {
   ReleaseScratch release;
 };
 CallScratch& ThreadScratch();
+
+// Fills *blocked from the active limits an attempt of `slots` found without
+// room: the ones with no slot free at all, and when decay makes room.
+void NoteBlocked(std::span<LimitState* const> active, int64_t slots, TimePoint now,
+                 Blocked* blocked);
 
 // Copies `names` into *out without duplicates, keeping first occurrences.
 void UniqueNames(std::span<const std::string_view> names, std::vector<std::string_view>* out);

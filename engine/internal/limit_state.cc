@@ -74,6 +74,14 @@ double LimitState::ActiveLevelAt(TimePoint now) const {
   return std::max(0.0, active_level_ - decay_ * Elapsed(active_level_at_, now));
 }
 
+std::optional<Micros> LimitState::TimeUntilRoom(int64_t slots, TimePoint now) const {
+  if (ActiveSlotsAt(now) + slots <= limit_) return Micros(0);
+  if (decay_ <= 0 || slots > limit_) return std::nullopt;
+  const double excess = ActiveLevelAt(now) - static_cast<double>(limit_ - slots);
+  // One microsecond past the instant, so the level is below it then.
+  return Micros(static_cast<int64_t>(std::ceil(excess / decay_ * 1e6)) + 1);
+}
+
 double LimitState::DeniedDecayRate(double max_wait) const {
   if (decay_ > 0) return decay_;
   return 1.0 / std::clamp(avg_occupancy_, 0.1, std::max(0.1, max_wait));

@@ -31,6 +31,10 @@ class LimitState {
   // Denied slots at `now`, decayed the same way at the denial rate.
   int64_t DeniedSlotsAt(TimePoint now, double max_wait) const;
 
+  // How long until decay brings the level low enough for `slots` more to
+  // fit: zero if they fit now, nullopt if they never will without a release.
+  std::optional<Micros> TimeUntilRoom(int64_t slots, TimePoint now) const;
+
   // Takes `slots` and brings the denied level up to date.
   void TakeSlots(int64_t slots, TimePoint now, double max_wait);
   // Gives back `slots` (floored at 0).

@@ -197,4 +197,26 @@ TEST_CASE("loopback hosts are 127.0.0.0/8, ::1 and localhost", "[options]") {
   }
 }
 
+TEST_CASE("fair waiting is off by default and its settings are read", "[options]") {
+  const Options defaults = Run({}).options;
+  CHECK(defaults.wait_seconds == 0);
+  CHECK(defaults.max_wait_seconds == 60);
+  CHECK(defaults.max_waiters == 10'000);
+  CHECK(defaults.max_overtakes == 4);
+  CHECK_FALSE(defaults.strict_wait_order);
+  const Parse parse = Run({"--wait-seconds", "2.5", "--max-wait-seconds", "30", "--max-waiters",
+                           "100", "--max-overtakes", "0", "--wait-order", "strict"});
+  REQUIRE(parse.outcome == OptionsOutcome::kRun);
+  CHECK(parse.options.wait_seconds == 2.5);
+  CHECK(parse.options.max_wait_seconds == 30);
+  CHECK(parse.options.max_waiters == 100);
+  CHECK(parse.options.max_overtakes == 0);
+  CHECK(parse.options.strict_wait_order);
+  for (const char* bad : {"-1", "x"})
+    CHECK(Run({"--wait-seconds", bad}).outcome == OptionsOutcome::kError);
+  CHECK(Run({"--wait-order", "lifo"}).outcome == OptionsOutcome::kError);
+  CHECK(Run({"--max-overtakes", "-1"}).outcome == OptionsOutcome::kError);
+  CHECK(HelpText().find("--wait-seconds") != std::string::npos);
+}
+
 }  // namespace slotd::api::test

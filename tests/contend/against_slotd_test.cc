@@ -62,6 +62,26 @@ TEST_CASE("N workers on a limit of N are never refused and share it equally", "[
   CHECK(summary.workers_never_acquired == 0);
 }
 
+TEST_CASE("A herd asking Prefer: wait is queued by slotd: never refused, shared fairly",
+          "[slotd]") {
+  Slotd slotd;
+  // Every API at once on one limit of 2, each worker asking to wait.
+  std::vector<WorkerGroup> groups = {
+      Workers(4, Api::kV1Tag, {"tag:q"}, 10),
+      Workers(4, Api::kV2Lease, {"tag:q"}, 10),
+      Workers(4, Api::kV2Increment, {"tag:q"}, 10),
+  };
+  for (WorkerGroup& g : groups) g.prefer_wait_s = 30;
+  Scenario s = ShortScenario({{"tag:q", 2, 0}}, groups, 1.5);
+  Summary summary = RunAndSummarize(s, slotd.url(), true);
+  CheckClean(summary);
+  CHECK(summary.refusals == 0);
+  CHECK(summary.limits[0].peak_held == 2);
+  CHECK(summary.limits[0].utilisation > 0.8);
+  CHECK(summary.workers_never_acquired == 0);
+  CHECK(summary.jain_index > 0.9);
+}
+
 TEST_CASE("A herd on overlapping limits is refused but slotd never breaks a limit", "[slotd]") {
   Slotd slotd;
   // Each group needs two of the three limits at once, each through another API.

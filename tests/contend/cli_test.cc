@@ -57,6 +57,15 @@ TEST_CASE("Duration, seed and refusal flags override a scenario file") {
   CHECK_FALSE(o.plots);
 }
 
+TEST_CASE("--prefer-wait asks every group of a scenario file to wait in the server") {
+  CliOptions o;
+  std::string path = std::string(SLOTD_CONTEND_SCENARIOS) + "/three-overlapping-limits.json";
+  REQUIRE(Parse({path.c_str(), "--prefer-wait", "30"}, &o).empty());
+  REQUIRE(o.scenario.workers.size() == 3);
+  for (const WorkerGroup& g : o.scenario.workers) CHECK(g.prefer_wait_s == 30);
+  CHECK_FALSE(Parse({path.c_str(), "--prefer-wait", "0.5"}, &o).empty());
+}
+
 TEST_CASE("A scenario file and describing flags together are refused") {
   CliOptions o;
   auto errors = Parse({"s.json", "--limit", "a=1"}, &o);

@@ -87,6 +87,25 @@ TEST_CASE("Every field of the format is read") {
   CHECK(g.lease_duration_s == 90);
 }
 
+TEST_CASE("A group may ask for server-side waiting, in whole seconds") {
+  Scenario s = Parsed(R"({
+    "limits": [{"name": "tag:db", "limit": 2}],
+    "workers": [{"api": "v1_tag", "acquire": ["tag:db"], "prefer_wait_seconds": 30,
+                 "hold": {"distribution": "constant", "ms": 5}}]
+  })");
+  CHECK(s.workers[0].prefer_wait_s == 30);
+  CHECK(Parsed(kMinimal).workers[0].prefer_wait_s == 0);
+  Scenario bad;
+  CHECK(Mentions(ParseScenarioJson(R"({
+    "limits": [{"name": "tag:db", "limit": 2}],
+    "workers": [{"api": "v1_tag", "acquire": ["tag:db"], "prefer_wait_seconds": 1.5}]
+  })",
+                                   &bad),
+                 "prefer_wait_seconds"));
+  s.workers[0].prefer_wait_s = -1;
+  CHECK(Mentions(ValidateScenario(s), "prefer_wait_seconds"));
+}
+
 TEST_CASE("A misspelt key is reported with its path instead of ignored") {
   Scenario s;
   auto errors = ParseScenarioJson(R"({"limits": [{"name": "a", "limit": 1, "decay": 1}],

@@ -74,6 +74,9 @@ struct TestOptions {
   size_t max_limits = SIZE_MAX;
   size_t max_leases = SIZE_MAX;
   size_t max_name_bytes = SIZE_MAX;
+  size_t max_waiters = 10'000;
+  int max_overtakes = 4;
+  bool strict_wait_order = false;
   std::shared_ptr<RandomSource> random;  // overrides `uniform` when set
 };
 
@@ -172,6 +175,9 @@ class TestEngine {
     out.max_limits = options.max_limits;
     out.max_leases = options.max_leases;
     out.max_name_bytes = options.max_name_bytes;
+    out.max_waiters = options.max_waiters;
+    out.max_overtakes = options.max_overtakes;
+    out.strict_wait_order = options.strict_wait_order;
     out.tag_wait_seconds = options.tag_wait_seconds;
     out.max_slot_wait_seconds = options.max_slot_wait_seconds;
     out.clock = std::move(clock);

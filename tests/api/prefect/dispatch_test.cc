@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/json/python_float_repr.h"
@@ -45,6 +46,8 @@ class Server {
   }
 
   SlotEngine& engine() { return *engine_; }
+  ManualTimeSource& clock() { return *clock_; }
+  ApiContext& context() { return context_; }
 
  private:
   std::shared_ptr<ManualTimeSource> clock_;
@@ -421,6 +424,95 @@ TEST_CASE("a path name over max_name_bytes is 404: it cannot exist", "[dispatch]
   CHECK(server.Call("GET", "/api/concurrency_limits/tag/abcde").status == 404);
   CHECK(server.Call("DELETE", "/api/concurrency_limits/tag/abcde").status == 404);
   CHECK(server.Call("POST", "/api/concurrency_limits/tag/abcde/reset").status == 404);
+}
+
+// A request that may be deferred, and its late answer once it comes.
+struct Deferred {
+  ApiResponse now;
+  std::optional<ApiResponse> late;
+  Undo undo;
+  Deferral deferral{[this](ApiResponse answer, Undo give_back) {
+    late = std::move(answer);
+    undo = std::move(give_back);
+  }};
+};
+
+void CallDeferred(Server& server, std::string_view path, std::string_view body,
+                  std::string_view prefer, Deferred* call) {
+  ApiRequest request;
+  request.method = "POST";
+  request.path = path;
+  request.body = body;
+  request.prefer_header = prefer;
+  Dispatch(server.context(), request, &call->now, &call->deferral);
+}
+
+TEST_CASE("Prefer: wait defers an increment until a slot frees, and says so", "[dispatch][wait]") {
+  Server server;
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":1})").status ==
+          201);
+  const std::string acquire = R"({"slots":1,"names":["db"]})";
+  Deferred first, second;
+  CallDeferred(server, "/api/v2/concurrency_limits/increment", acquire, "wait=5", &first);
+  CHECK_FALSE(first.deferral.deferred());
+  CHECK(first.now.status == 200);
+  CHECK(first.now.preference_applied == "wait=5");
+  CallDeferred(server, "/api/v2/concurrency_limits/increment", acquire, "wait=5", &second);
+  REQUIRE(second.deferral.deferred());
+  CHECK_FALSE(second.late);
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/decrement", acquire).status == 200);
+  REQUIRE(second.late);
+  CHECK(second.late->status == 200);
+  CHECK(second.late->preference_applied == "wait=5");
+  // The undo gives the grant back, as when its client has gone.
+  REQUIRE(second.undo);
+  second.undo();
+  LimitSnapshot db;
+  REQUIRE(server.engine().ReadLimit(std::string_view("db"), &db) == Status::kOk);
+  CHECK(db.active_slots == 0);
+}
+
+TEST_CASE("a deferred increment runs out as the usual 423; cancelled, it never answers",
+          "[dispatch][wait]") {
+  Server server;
+  server.context().config.wait_seconds = 2;  // --wait-seconds: no header needed
+  REQUIRE(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"etl","concurrency_limit":1})")
+              .status == 201);
+  const std::string body = std::string(R"({"names":["etl"],"task_run_id":")") + kTaskRun + "\"}";
+  REQUIRE(server.Call("POST", "/api/concurrency_limits/increment", body).status == 200);
+  const std::string other =
+      R"({"names":["etl"],"task_run_id":"7f1c1c36-0f2c-4a53-9d5e-1a1b2c3d4e5f"})";
+  Deferred timed, cancelled;
+  CallDeferred(server, "/api/concurrency_limits/increment", other, "", &timed);
+  CallDeferred(server, "/api/concurrency_limits/increment", other, "", &cancelled);
+  REQUIRE(timed.deferral.deferred());
+  REQUIRE(cancelled.deferral.deferred());
+  CHECK(cancelled.deferral.Cancel());
+  server.clock().AdvanceSeconds(2);
+  server.engine().ServiceWaits();
+  REQUIRE(timed.late);
+  CHECK(timed.late->status == 423);
+  CHECK(timed.late->body == R"({"detail":"Concurrency limit for the etl tag has been reached"})");
+  CHECK(timed.late->retry_after == "10.0");
+  CHECK(timed.late->preference_applied.empty());
+  CHECK_FALSE(timed.undo);
+  CHECK_FALSE(cancelled.late);
+}
+
+TEST_CASE("without a deferral nothing waits, whatever the request prefers", "[dispatch][wait]") {
+  Server server;
+  REQUIRE(server
+              .Call("POST", "/api/v2/concurrency_limits/",
+                    R"({"name":"db","limit":1,"active_slots":1})")
+              .status == 201);
+  ApiRequest request;
+  request.method = "POST";
+  request.path = "/api/v2/concurrency_limits/increment";
+  request.body = R"({"slots":1,"names":["db"]})";
+  request.prefer_header = "wait=5";
+  const ApiResponse answer = server.Call(request);
+  CHECK(answer.status == 423);
+  CHECK(answer.preference_applied.empty());
 }
 
 }  // namespace slotd::api::test
