@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,6 +120,17 @@ class ChangeSink {
   // appended is as durable as the sink promises; false if one can no longer
   // be kept (the sink stopped, or failed for good).
   virtual bool AwaitThreadChanges() = 0;
+
+  // Whether AwaitThreadChanges would wait now. Cheap.
+  virtual bool ThreadChangesPending() const { return false; }
+
+  // AwaitThreadChanges for a thread that must not block (an I/O thread):
+  // calls `done(kept)` exactly once with what AwaitThreadChanges would have
+  // returned, at once on this thread when nothing is to be waited for, else
+  // later from the sink's own thread (so `done` must not block).
+  virtual void WhenThreadChangesDurable(std::function<void(bool kept)> done) {
+    done(AwaitThreadChanges());
+  }
 };
 
 }  // namespace slotd

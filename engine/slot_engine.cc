@@ -134,6 +134,15 @@ void SlotEngine::Impl::AddImages(std::span<LimitState* const> limits, Change* ch
 
 bool SlotEngine::AwaitDurable() { return !impl_->sink || impl_->sink->AwaitThreadChanges(); }
 
+bool SlotEngine::DurabilityPending() const {
+  return impl_->sink && impl_->sink->ThreadChangesPending();
+}
+
+void SlotEngine::WhenDurable(std::function<void(bool kept)> done) {
+  if (!impl_->sink) return done(true);
+  impl_->sink->WhenThreadChangesDurable(std::move(done));
+}
+
 // ---- locking ----------------------------------------------------------------
 
 ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::span<const std::string_view> names)

@@ -408,6 +408,11 @@ class SlotEngine {
   // sink promises (ChangeSink::AwaitThreadChanges), holding no engine lock;
   // false if one cannot be kept. True at once without a sink.
   bool AwaitDurable();
+  // The same without blocking (ChangeSink::WhenThreadChangesDurable):
+  // whether this thread's changes are still to be made durable, and a call
+  // of `done(kept)` once they are (at once, on this thread, if they are).
+  bool DurabilityPending() const;
+  void WhenDurable(std::function<void(bool kept)> done);
 
   // Applies a change a sink received (replay at start-up; nothing is
   // appended to the sink). kTooManyLimits or kTooManyLeases, with the change

@@ -108,6 +108,7 @@ class HttpConnection final : public Connection {
   void Write();
   void OnWritten(const error_code& error);
   void Linger(DeadlineList list);
+  void BeginLingering();
   void Drain();
   bool MakeRoom();
   void Close();
@@ -269,6 +270,7 @@ void HttpConnection<Stream>::OnRead(const error_code& error, size_t bytes) {
   // The client closed or the connection failed; a request it had begun can
   // no longer be answered.
   if (error) return Close();
+  if (lingering_) return BeginLingering();
   last_read_ = SteadyClock::now();
   if (!in_request_) {
     in_request_ = true;
@@ -481,6 +483,13 @@ template <class Stream>
 void HttpConnection<Stream>::Linger(DeadlineList list) {
   lingering_ = true;
   thread_.Arm(this, list);
+  // A read still pending (the one that watched a deferred answer's client)
+  // completes first, and OnRead carries on here: never two reads at once.
+  if (!reading_) BeginLingering();
+}
+
+template <class Stream>
+void HttpConnection<Stream>::BeginLingering() {
   if constexpr (kTls) {
     // close_notify, then the client's (or its close, or the deadline).
     shutting_down_ = true;

@@ -131,8 +131,17 @@ void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse*
   }
   spec.handler(input, out);
   if (deferral && deferral->deferred()) return;
-  // With --data-dir and --fsync always, the answer waits here until the
-  // changes it reports are on disk (transport-independent, no lock held).
+  // With --data-dir and --fsync always, the answer waits until the changes
+  // it reports are on disk. A transport that can defer gets it late (its
+  // I/O thread goes on serving while the fsync runs); one that cannot waits
+  // here, holding no lock.
+  if (deferral != nullptr && context.engine->DurabilityPending()) {
+    // The fsync cannot be called off: a client that leaves still gets its
+    // answer dropped by the transport, as if it had left after the answer.
+    deferral->Defer([] { return false; });
+    CompleteWhenDurable(*context.engine, deferral->complete(), std::move(*out), nullptr);
+    return;
+  }
   if (!context.engine->AwaitDurable()) RespondUnavailable(out);
 }
 

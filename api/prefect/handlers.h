@@ -81,6 +81,11 @@ WaitPlan PlanWait(const HandlerInput& in);
 // the late answer (and the undo of a grant), delivered through in.deferral.
 using LateAnswer = std::function<void(const WaitResult& result, ApiResponse* out, Undo* undo)>;
 WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer answer);
+// Calls `complete` with `answer` once the calling thread's changes are
+// durable (or with the data-dir 503 if they cannot be), without blocking:
+// at once when nothing is to be waited for, else from the journal's thread.
+void CompleteWhenDurable(SlotEngine& engine, const Deferral::Complete& complete, ApiResponse answer,
+                         Undo undo);
 // After the engine answered kWaiting for `wait_id`: defers the answer.
 void DeferAnswer(const HandlerInput& in, WaitId wait_id);
 

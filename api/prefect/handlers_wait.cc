@@ -36,11 +36,24 @@ WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer
     out.preference_applied = applied;
     // As Dispatch does for an answer given at once: the grant was made on
     // this thread (the one that freed the slots, or the timer's), so this
-    // thread's changes are the ones to wait for.
-    if (!engine->AwaitDurable()) RespondUnavailable(&out);
-    complete(std::move(out), std::move(undo));
+    // thread's changes are the ones to wait for, without blocking it.
+    CompleteWhenDurable(*engine, complete, std::move(out), std::move(undo));
   };
   return terms;
+}
+
+void CompleteWhenDurable(SlotEngine& engine, const Deferral::Complete& complete, ApiResponse answer,
+                         Undo undo) {
+  engine.WhenDurable(
+      [complete, answer = std::move(answer), undo = std::move(undo)](bool kept) mutable {
+        if (!kept) {
+          std::string applied = std::move(answer.preference_applied);
+          answer = ApiResponse();
+          RespondUnavailable(&answer);
+          answer.preference_applied = std::move(applied);
+        }
+        complete(std::move(answer), std::move(undo));
+      });
 }
 
 void DeferAnswer(const HandlerInput& in, WaitId wait_id) {

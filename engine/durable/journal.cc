@@ -112,6 +112,40 @@ bool Journal::AwaitThreadChanges() {
   return kept;
 }
 
+bool Journal::ThreadChangesPending() const {
+  return t_ticket.journal == this && t_ticket.sequence != 0 && options_.fsync == FsyncMode::kAlways;
+}
+
+void Journal::WhenThreadChangesDurable(std::function<void(bool kept)> done) {
+  if (!ThreadChangesPending()) return done(true);
+  // Answered either way, as by AwaitThreadChanges.
+  const uint64_t sequence = std::exchange(t_ticket.sequence, 0);
+  bool kept = false;
+  {
+    MutexLock lock(&mutex_);
+    if (synced_ < sequence && !stopped_ && !failing_) {
+      callbacks_.emplace(sequence, std::move(done));
+      work_.Signal();
+      return;
+    }
+    kept = synced_ >= sequence;
+  }
+  done(kept);
+}
+
+Journal::Answered Journal::TakeAnswerable() {
+  Answered answered;
+  auto end = callbacks_.upper_bound(synced_);
+  for (auto it = callbacks_.begin(); it != end; ++it)
+    answered.emplace_back(std::move(it->second), true);
+  callbacks_.erase(callbacks_.begin(), end);
+  if (failing_ || stopped_) {
+    for (auto& [sequence, done] : callbacks_) answered.emplace_back(std::move(done), false);
+    callbacks_.clear();
+  }
+  return answered;
+}
+
 bool Journal::Flush() {
   MutexLock lock(&mutex_);
   const uint64_t target = appended_;
@@ -257,25 +291,37 @@ void Journal::WriterLoop() {
       ++rotations_;
     }
     durable_.SignalAll();
-    if (stopping && (!ok || (pending_.empty() && before_rotation_.empty()))) {
+    const bool stop_now = stopping && (!ok || (pending_.empty() && before_rotation_.empty()));
+    if (stop_now) {
       if (!ok) Log("stopping with changes the journal could not write");
       stopped_ = true;
       durable_.SignalAll();
-      return;
     }
+    if (!callbacks_.empty()) {
+      Answered answered = TakeAnswerable();
+      mutex_.Unlock();
+      for (auto& [done, kept] : answered) done(kept);
+      mutex_.Lock();
+    }
+    if (stop_now) return;
   }
 }
 
 void Journal::Stop() {
   std::lock_guard<std::mutex> serial(stop_mutex_);
+  Answered answered;
   {
     MutexLock lock(&mutex_);
     stop_ = true;
     accepting_.store(false, std::memory_order_relaxed);
-    if (!writer_.joinable()) stopped_ = true;
+    if (!writer_.joinable()) {
+      stopped_ = true;
+      answered = TakeAnswerable();
+    }
     work_.Signal();
     durable_.SignalAll();
   }
+  for (auto& [done, kept] : answered) done(kept);
   if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) {
     ::close(fd_);

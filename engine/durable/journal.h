@@ -23,9 +23,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "engine/change.h"
 #include "engine/mutex.h"
@@ -65,6 +68,8 @@ class Journal final : public ChangeSink {
   bool Accepting() const override { return accepting_.load(std::memory_order_relaxed); }
   void Append(const Change& change) override;
   bool AwaitThreadChanges() override;
+  bool ThreadChangesPending() const override;
+  void WhenThreadChangesDurable(std::function<void(bool kept)> done) override;
 
   // Changes appended before the call go to the current file, which is then
   // fsynced and closed; later ones go to a new file numbered one higher.
@@ -92,6 +97,11 @@ class Journal final : public ChangeSink {
   bool WriteBatch(bool sync);
   bool OpenFile(uint64_t number, uint64_t size, std::string* error);
   void SetFailing(int err, std::string_view what);
+  // Takes the WhenThreadChangesDurable callbacks that can be answered now
+  // (fsynced: true; the journal failing or stopped: false), to be called
+  // once mutex_ is released.
+  using Answered = std::vector<std::pair<std::function<void(bool)>, bool>>;
+  Answered TakeAnswerable() SLOTD_REQUIRES(mutex_);
   void Log(std::string_view line) const;
 
   const std::string dir_;
@@ -101,6 +111,8 @@ class Journal final : public ChangeSink {
   mutable Mutex mutex_;
   CondVar work_;     // the writer waits here for changes, a rotation or stop
   CondVar durable_;  // callers of AwaitThreadChanges/Flush/Rotate wait here
+  // WhenThreadChangesDurable callbacks by the sequence they wait for.
+  std::multimap<uint64_t, std::function<void(bool)>> callbacks_ SLOTD_GUARDED_BY(mutex_);
   std::string pending_ SLOTD_GUARDED_BY(mutex_);        // frames not yet taken by the writer
   uint64_t appended_ SLOTD_GUARDED_BY(mutex_) = 0;      // sequence of the last change appended
   uint64_t written_ SLOTD_GUARDED_BY(mutex_) = 0;       // last sequence write() took
