@@ -67,6 +67,7 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
     }
     double mean = MeanRetryAfter(inputs, request.slots);
     out->retry_after_seconds = JitteredRetryAfter(mean, *options_.random);
+    Impl::Count(impl_->counters.refusals);
     return Status::kLocked;
   }
 
@@ -83,6 +84,7 @@ Status SlotEngine::Acquire(const AcquireRequest& request, AcquireOutcome* out) {
     impl_->sink->Append(*change);
   }
   CollectRefs(found, &out->limits);
+  Impl::Count(impl_->counters.acquisitions);
   return Status::kOk;
 }
 
@@ -115,6 +117,7 @@ Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>*
     impl_->sink->Append(change);
   }
   CollectRefs(scratch.found, out);
+  Impl::Count(impl_->counters.releases);
   return Status::kOk;
 }
 

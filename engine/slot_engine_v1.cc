@@ -83,6 +83,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
     if (limit->ActiveSlotsAt(now) + 1 > limit->limit()) {
       out->refusing_tag = BareTag(*limit);
       out->retry_after_seconds = options_.tag_wait_seconds;
+      Impl::Count(impl_->counters.refusals);
       return Status::kLocked;
     }
   }
@@ -102,6 +103,7 @@ Status SlotEngine::IncrementByTaskRun(std::span<const std::string_view> tags, co
     if (limit->active())
       out->limits.push_back({limit->id(), std::string(BareTag(*limit)), limit->limit()});
   }
+  Impl::Count(impl_->counters.acquisitions);
   return Status::kOk;
 }
 
@@ -133,6 +135,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
       impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false, ChangeKind::kReleaseLease);
     }
   }
+  Impl::Count(impl_->counters.releases);
   return Status::kOk;
 }
 
@@ -152,9 +155,11 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     if (!impl_->leases.TryReserve(holders.size())) return Status::kTooManyLeases;
     TimePoint now = Now();
     // As Prefect revokes them: a lease that held only this limit goes.
+    uint64_t revoked = 0;
     for (const auto& entry : limit.leases()) {
-      impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/true);
+      revoked += impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/true);
     }
+    Impl::Count(impl_->counters.revoked_leases, revoked);
     limit.leases().clear();
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};
