@@ -39,6 +39,7 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
       static_cast<int64_t>(std::ceil(options.request_timeout_seconds * 1000)));
   settings.auth_string = options.auth_string;
   settings.access_log = !options.quiet;
+  settings.access_log_json = options.log_json;
   settings.keep_alive_seconds = options.keep_alive_seconds;
   return settings;
 }
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
   context.config.default_limit = options.default_limit;
+  context.config.metrics_max_limits = options.metrics_max_limits;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
 
   // Each connection holds a descriptor: the cap must fit under the limit.
