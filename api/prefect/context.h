@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/prefect/log_ring.h"
+#include "api/prefect/server_metrics.h"
 #include "engine/slot_engine.h"
 
 namespace slotd::api {
@@ -18,6 +19,9 @@ struct ApiConfig {
   std::string prefect_version = "3.9.1";  // GET /api/admin/version
   std::string api_version = "0.8.4";      // GET /api/version
   int64_t default_limit = 200;            // filter page size, and its maximum
+  // GET /metrics shows this many limits one by one (the first by name) and
+  // sums the rest (--metrics-max-limits).
+  size_t metrics_max_limits = 1000;
 };
 
 // How many logs the ring keeps unless told otherwise (--log-ring).
@@ -29,6 +33,8 @@ struct ApiContext {
   // The logs clients sent (POST /api/logs/), shared with whoever else
   // appends to or reads the ring; never null.
   std::shared_ptr<LogRing> logs = std::make_shared<LogRing>(kDefaultLogRing);
+  // The transport's request and connection counts; never null.
+  std::shared_ptr<ServerMetrics> metrics = std::make_shared<ServerMetrics>();
 };
 
 struct ApiRequest {

@@ -81,6 +81,10 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleLogsCreate);
     case Route::kLogsFilter:
       return reads_body(HandleLogsFilter);
+    case Route::kMetrics:
+      return {HandleMetrics, false, false};
+    case Route::kSlotdLimitHolders:
+      return no_body(HandleLimitHolders);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }
@@ -89,6 +93,8 @@ RouteSpec SpecOf(Route route) {
 
 void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out) {
   const RouteMatch match = MatchRoute(ParseMethod(request.method), request.path);
+  out->family = match.outcome == RouteMatch::Outcome::kFound ? FamilyOf(match.route)
+                                                             : RouteFamily::kUnmatched;
   switch (match.outcome) {
     case RouteMatch::Outcome::kFound:
       break;

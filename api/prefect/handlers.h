@@ -60,6 +60,10 @@ void HandleV2RenewLease(const HandlerInput& in, ApiResponse* out);
 void HandleLogsCreate(const HandlerInput& in, ApiResponse* out);
 void HandleLogsFilter(const HandlerInput& in, ApiResponse* out);
 
+// handlers_slotd.cc: GET /metrics and the /api/slotd/ extension routes.
+void HandleMetrics(const HandlerInput& in, ApiResponse* out);
+void HandleLimitHolders(const HandlerInput& in, ApiResponse* out);
+
 // Shared by the handler files (handlers_common.cc).
 
 // The request body as the 422 echoes it: as parsed, or "null".
