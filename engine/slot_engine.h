@@ -211,14 +211,15 @@ struct EngineFigures {
   // The first `max_named` limits by name, in name order.
   std::vector<LimitFigures> named;
   // Every other limit summed, [0] for the non-tag limits and [1] for the tag
-  // limits (`active` counts the active ones in `active_count`), and how many
-  // limits each sums.
+  // limits: how many limits each sums, how many of them are active, and
+  // their figures. The slot counts are summed as doubles: a sum of counts of
+  // up to kMaxSlotCount each would pass int64_t.
   struct Sum {
     uint64_t count = 0;
     uint64_t active_count = 0;
-    int64_t limit = 0;
-    int64_t active_slots = 0;
-    int64_t denied_slots = 0;
+    double limit = 0;
+    double active_slots = 0;
+    double denied_slots = 0;
     uint64_t holders = 0;
   };
   Sum others[2];

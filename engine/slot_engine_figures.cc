@@ -11,9 +11,9 @@ namespace {
 void Add(const LimitFigures& limit, EngineFigures::Sum* sum) {
   ++sum->count;
   sum->active_count += limit.active ? 1 : 0;
-  sum->limit += limit.limit;
-  sum->active_slots += limit.active_slots;
-  sum->denied_slots += limit.denied_slots;
+  sum->limit += static_cast<double>(limit.limit);
+  sum->active_slots += static_cast<double>(limit.active_slots);
+  sum->denied_slots += static_cast<double>(limit.denied_slots);
   sum->holders += limit.holders;
 }
 

@@ -56,9 +56,6 @@ std::string Requests(const std::string& route, const std::string& status_class) 
          status_class + "\"}";
 }
 
-// Runs one request and REQUIREs its status.
-void Expect(const httplib::Result& res, int status) { RequireStatus(res, status); }
-
 std::string LeaseIdOf(const httplib::Result& res) {
   RequireStatus(res, 200);
   return Unquoted(Field(res->body, "lease_id"));
@@ -74,33 +71,33 @@ TEST_CASE("after a scripted workload /metrics shows what the engine holds and ha
   CreateV2Limit(*cli, R"({"name":"off","limit":5,"active":false})");
   CreateTagLimit(*cli, "t", 2);
 
-  Expect(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":2})"), 200);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":2})"), 200);
   const std::string held = LeaseIdOf(
       PostJson(*cli, kIncrementWithLease,
                std::string(R"({"names":["db"],"slots":1,"holder":{"type":"flow_run","id":")") +
                    kFlowRun + R"("}})"));
-  Expect(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":1})"), 423);
-  Expect(PostJson(*cli, kIncrement, R"({"names":["web"],"slots":1})"), 200);
-  Expect(PostJson(*cli, kIncrement, R"({"names":["web"],"slots":1})"), 423);
-  Expect(PostJson(*cli, kDecrement, R"({"names":["db"],"slots":2})"), 200);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":1})"), 423);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["web"],"slots":1})"), 200);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["web"],"slots":1})"), 423);
+  RequireStatus(PostJson(*cli, kDecrement, R"({"names":["db"],"slots":2})"), 200);
   const std::string released =
       LeaseIdOf(PostJson(*cli, kIncrementWithLease, R"({"names":["db"],"slots":1})"));
-  Expect(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease",
-                  R"({"lease_id":")" + released + R"("})"),
-         204);
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease",
+                         R"({"lease_id":")" + released + R"("})"),
+                204);
   const std::string r1 = NewUuid(), r2 = NewUuid();
-  Expect(V1Increment(*cli, R"(["t"])", r1), 200);
-  Expect(V1Increment(*cli, R"(["t"])", r2), 200);
-  Expect(V1Increment(*cli, R"(["t"])", NewUuid()), 423);
-  Expect(V1Decrement(*cli, R"(["t"])", r2), 200);
+  RequireStatus(V1Increment(*cli, R"(["t"])", r1), 200);
+  RequireStatus(V1Increment(*cli, R"(["t"])", r2), 200);
+  RequireStatus(V1Increment(*cli, R"(["t"])", NewUuid()), 423);
+  RequireStatus(V1Decrement(*cli, R"(["t"])", r2), 200);
   // The reset revokes r1's lease and gives the two overrides leases of
   // their own; the delete revokes those.
-  Expect(PostJson(*cli, "/api/concurrency_limits/tag/t/reset",
-                  R"({"slot_override":[")" + NewUuid() + R"(",")" + NewUuid() + R"("]})"),
-         200);
-  Expect(cli->Delete("/api/concurrency_limits/tag/t"), 200);
-  Expect(PostJson(*cli, kIncrement, R"({"names":"db","slots":"x"})"), 422);
-  Expect(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":5})"), 422);
+  RequireStatus(PostJson(*cli, "/api/concurrency_limits/tag/t/reset",
+                         R"({"slot_override":[")" + NewUuid() + R"(",")" + NewUuid() + R"("]})"),
+                200);
+  RequireStatus(cli->Delete("/api/concurrency_limits/tag/t"), 200);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":"db","slots":"x"})"), 422);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["db"],"slots":5})"), 422);
 
   const Samples samples = Scrape(*cli);
   CHECK(Sample(samples, Limit("slotd_limit_limit", "db")) == 3);
@@ -174,7 +171,8 @@ TEST_CASE("--metrics-max-limits shows that many limits by name and sums the rest
   for (int i = 0; i < 10; ++i) CreateV2Limit(*cli, "n0" + std::to_string(i), i + 1);
   CreateTagLimit(*cli, "x", 4);
   CreateTagLimit(*cli, "y", 5);
-  Expect(PostJson(*cli, kIncrement, R"({"names":["n01","n05","n09","tag:y"],"slots":2})"), 200);
+  RequireStatus(PostJson(*cli, kIncrement, R"({"names":["n01","n05","n09","tag:y"],"slots":2})"),
+                200);
   const Samples samples = Scrape(*cli);
   int named = 0;
   for (const auto& [key, value] : samples) {

@@ -152,6 +152,18 @@ TEST_CASE("figures past the cap are summed per kind, and the named ones come fir
   CHECK(figures.others[0].count + figures.others[1].count == t.engine().LimitCount());
 }
 
+TEST_CASE("summed figures of many limits at the largest count do not overflow", "[figures]") {
+  TestEngine t;
+  for (int i = 0; i < 2000; ++i) {
+    t.Create("big" + std::to_string(i), kMaxSlotCount, 0, true, kMaxSlotCount);
+  }
+  EngineFigures figures;
+  t.engine().ReadFigures(0, &figures);
+  CHECK(figures.others[0].count == 2000);
+  CHECK(figures.others[0].limit == Approx(2000.0 * static_cast<double>(kMaxSlotCount)));
+  CHECK(figures.others[0].active_slots == Approx(2000.0 * static_cast<double>(kMaxSlotCount)));
+}
+
 TEST_CASE("a limit's holders are its live leases in the order they were taken", "[figures]") {
   TestEngine t;
   t.Create("a", 10);

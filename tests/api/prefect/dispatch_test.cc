@@ -517,8 +517,8 @@ TEST_CASE("/metrics sums the limits past metrics_max_limits under an empty name"
   const std::string body = server.Call("GET", "/metrics").body;
   CHECK(body.find("\nslotd_limit_limit{name=\"a\",tag=\"false\"} 3\n") != std::string::npos);
   CHECK(body.find("name=\"b\"") == std::string::npos);
-  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"false\"} 6\n") != std::string::npos);
-  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"true\"} 4\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"false\"} 6.0\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"true\"} 4.0\n") != std::string::npos);
   CHECK(body.find("\nslotd_limits_summed{tag=\"false\"} 2\n") != std::string::npos);
   CHECK(body.find("\nslotd_limits_summed{tag=\"true\"} 1\n") != std::string::npos);
 }
