@@ -135,7 +135,9 @@ TEST_CASE("after a scripted workload /metrics shows what the engine holds and ha
   CHECK(Sample(samples,
                "slotd_http_request_duration_seconds_bucket{route=\"v1\",status_class="
                "\"2xx\",le=\"+Inf\"}") == 6);
-  CHECK(Sample(samples, "slotd_http_connections_open") == 1);
+  // This client's connection, and perhaps one it gave up that the server
+  // has not yet seen close.
+  CHECK(Sample(samples, "slotd_http_connections_open") >= 1);
   CHECK(Sample(samples, "slotd_http_connections_refused_total") == 0);
   CHECK(Sample(samples, "process_threads") >= 2);
   CHECK(Sample(samples, "process_open_fds") >= 4);
