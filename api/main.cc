@@ -42,6 +42,7 @@ slotd::api::ServerSettings SettingsFrom(const Options& options) {
       std::ceil(std::max(options.wait_seconds, options.max_wait_seconds) * 1000)));
   settings.auth_string = options.auth_string;
   settings.access_log = !options.quiet;
+  settings.access_log_json = options.log_json;
   settings.keep_alive_seconds = options.keep_alive_seconds;
   return settings;
 }
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
   context.config.default_limit = options.default_limit;
   context.config.wait_seconds = options.wait_seconds;
   context.config.max_wait_seconds = options.max_wait_seconds;
+  context.config.metrics_max_limits = options.metrics_max_limits;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
 

@@ -153,6 +153,18 @@ const Setting kSettings[] = {
     {"--event-ring",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->event_ring); }},
+    {"--metrics-max-limits",
+     {},
+     [](std::string_view v, Options* o) {
+       return SetCount(v, 0, INT64_MAX, &o->metrics_max_limits);
+     }},
+    {"--log-format",
+     {},
+     [](std::string_view v, Options* o) {
+       if (v != "text" && v != "json") return false;
+       o->log_json = v == "json";
+       return true;
+     }},
     {"--request-timeout-seconds",
      {},
      [](std::string_view v, Options* o) {
@@ -343,6 +355,9 @@ Options (flags override the environment variables named in brackets):
   --event-ring N             most events kept from the websocket
                              /api/events/in for POST /api/events/filter
                              (default 10000); the oldest go first
+  --metrics-max-limits N     GET /metrics shows the first N limits by name
+                             one by one and sums the others into one series
+                             per kind, labelled name="" (default 1000)
   --request-timeout-seconds S  time a request may take from its first byte
                              to the last byte of its answer, however slowly
                              it trickles in; then the connection is closed
@@ -366,6 +381,10 @@ Options (flags override the environment variables named in brackets):
   --recover-to-damage        start even if DIR holds a damaged record: keep
                              every record before it, set the rest aside
   --quiet                    no access log on stderr
+  --log-format text|json     the access log's lines: text (default,
+                             "GET /api/health 200 12us") or one JSON object
+                             a line with the fields method, target, status
+                             and micros
   --help                     this text
 
 Environment only:

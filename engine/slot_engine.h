@@ -186,6 +186,55 @@ struct TagIncrementOutcome {
   double retry_after_seconds = 0;
 };
 
+// Totals since the engine started, for monitoring (each a relaxed atomic
+// count: a read sees every call that finished before it, and maybe some in
+// progress).
+struct EngineCounters {
+  uint64_t acquisitions = 0;    // Acquire and IncrementByTaskRun calls answered kOk
+  uint64_t refusals = 0;        // those answered kLocked
+  uint64_t releases = 0;        // Release, ReleaseLease and DecrementByTaskRun answered kOk
+  uint64_t expired_leases = 0;  // leases ExpireLeases released
+  uint64_t revoked_leases = 0;  // leases ended by DeleteLimitAndRevokeLeases or ResetTagLimit
+};
+
+// One limit's figures, as monitoring shows them.
+struct LimitFigures {
+  std::string name;  // empty in EngineFigures::others
+  bool active = true;
+  int64_t limit = 0;
+  int64_t active_slots = 0;  // after decay, as LimitSnapshot
+  int64_t denied_slots = 0;
+  // Leases recorded on the limit, expired ones not yet swept included.
+  uint64_t holders = 0;
+};
+
+struct EngineFigures {
+  // The first `max_named` limits by name, in name order.
+  std::vector<LimitFigures> named;
+  // Every other limit summed, [0] for the non-tag limits and [1] for the tag
+  // limits: how many limits each sums, how many of them are active, and
+  // their figures. The slot counts are summed as doubles: a sum of counts of
+  // up to kMaxSlotCount each would pass int64_t.
+  struct Sum {
+    uint64_t count = 0;
+    uint64_t active_count = 0;
+    double limit = 0;
+    double active_slots = 0;
+    double denied_slots = 0;
+    uint64_t holders = 0;
+  };
+  Sum others[2];
+};
+
+// A lease holding a limit, as ReadHolders lists it.
+struct HolderLease {
+  Uuid lease_id;
+  std::optional<Holder> holder;
+  int64_t slots = 0;
+  TimePoint created_at;
+  TimePoint expiration;
+};
+
 struct EngineOptions {
   // A call naming limits in every shard holds every shard lock at once (plus
   // one lease-shard lock); 32 keeps that within ThreadSanitizer's 64 locks
@@ -401,6 +450,21 @@ class SlotEngine {
   // active_slots becomes exactly the number of distinct ids. kNotFound;
   // kTooManyLeases (nothing changed) if the new leases would not fit.
   Status ResetTagLimit(std::string_view tag, std::span<const Uuid> slot_override);
+
+  // ---- monitoring (slot_engine_figures.cc) ----------------------------------
+
+  EngineCounters Counters() const;
+
+  // Every limit's figures: the first `max_named` by name one by one, the
+  // rest summed. Locks one shard at a time (and the catalog's ordered index
+  // once, briefly), so requests go on meanwhile; a limit created or deleted
+  // during the call may or may not be counted.
+  void ReadFigures(size_t max_named, EngineFigures* out);
+
+  // The unexpired leases holding limit `name`, in the order they were taken
+  // (one lookup: the limit's own lease set, each lease read from the lease
+  // table under the limit's shard lock). kNotFound.
+  Status ReadHolders(std::string_view name, std::vector<HolderLease>* out);
 
   // ---- durability (engine/change.h) ----------------------------------------
 

@@ -141,6 +141,7 @@ Status SlotEngine::ReleaseLease(const Uuid& lease_id) {
   if (!lease) return Status::kLeaseNotFound;
   impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true,
                            ChangeKind::kReleaseLease);
+  Impl::Count(impl_->counters.releases);
   return Status::kOk;
 }
 
@@ -157,6 +158,7 @@ size_t SlotEngine::ExpireLeases() {
   for (const LeaseSnapshot& lease : expired) {
     impl_->ReleaseTakenLease(lease, lease.expiration, true, ChangeKind::kExpireLease);
   }
+  Impl::Count(impl_->counters.expired_leases, expired.size());
   return expired.size();
 }
 

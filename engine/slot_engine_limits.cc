@@ -158,6 +158,7 @@ Status SlotEngine::DeleteLimitAndRevokeLeases(const LimitKey& key) {
     if (std::optional<LeaseSnapshot> lease = impl_->leases.Take(lease_id)) {
       impl_->ReleaseTakenLease(*lease, std::min(Now(), lease->expiration), true,
                                ChangeKind::kReleaseLease);
+      Impl::Count(impl_->counters.revoked_leases);
     }
   }
   return status;

@@ -107,6 +107,7 @@ Status SlotEngine::Impl::TryAcquireLocked(std::span<const std::string_view> name
     }
     double mean = MeanRetryAfter(inputs, slots);
     out->retry_after_seconds = JitteredRetryAfter(mean, *options.random);
+    Count(counters.refusals);
     return Status::kLocked;
   }
 
@@ -122,6 +123,7 @@ Status SlotEngine::Impl::TryAcquireLocked(std::span<const std::string_view> name
     sink->Append(*change);
   }
   CollectRefs(found, &out->limits);
+  Count(counters.acquisitions);
   return Status::kOk;
 }
 
@@ -154,6 +156,7 @@ Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>*
     impl_->sink->Append(change);
   }
   CollectRefs(scratch.found, out);
+  Impl::Count(impl_->counters.releases);
   guard.reset();
   impl_->WakeLine();
   return Status::kOk;

@@ -114,6 +114,7 @@ Status SlotEngine::Impl::TryIncrementLocked(std::span<const std::string_view> na
     if (limit->ActiveSlotsAt(now) + 1 > limit->limit()) {
       out->refusing_tag = BareTag(*limit);
       out->retry_after_seconds = options.tag_wait_seconds;
+      if (final) Count(counters.refusals);
       if (!final && blocked) NoteBlocked(to_take, 1, now, blocked);
       return Status::kLocked;
     }
@@ -124,6 +125,7 @@ Status SlotEngine::Impl::TryIncrementLocked(std::span<const std::string_view> na
       // Room, but the line holds it for earlier waiters: refused as full.
       out->refusing_tag = BareTag(*limit);
       out->retry_after_seconds = options.tag_wait_seconds;
+      if (final) Count(counters.refusals);
       return Status::kLocked;
     }
   }
@@ -143,6 +145,7 @@ Status SlotEngine::Impl::TryIncrementLocked(std::span<const std::string_view> na
     if (limit->active())
       out->limits.push_back({limit->id(), std::string(BareTag(*limit)), limit->limit()});
   }
+  Count(counters.acquisitions);
   return Status::kOk;
 }
 
@@ -175,6 +178,7 @@ Status SlotEngine::DecrementByTaskRun(std::span<const std::string_view> tags, co
       impl_->ReleaseTakenLease(*lease, now, /*record_occupancy=*/false, ChangeKind::kReleaseLease);
     }
   }
+  Impl::Count(impl_->counters.releases);
   return Status::kOk;
 }
 
@@ -195,9 +199,11 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     if (!impl_->leases.TryReserve(holders.size())) return Status::kTooManyLeases;
     TimePoint now = Now();
     // As Prefect revokes them: a lease that held only this limit goes.
+    uint64_t revoked = 0;
     for (const auto& entry : limit.leases()) {
-      impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/true);
+      revoked += impl_->leases.DropLimit(entry.first, limit.id(), /*erase_if_empty=*/true);
     }
+    Impl::Count(impl_->counters.revoked_leases, revoked);
     limit.leases().clear();
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};

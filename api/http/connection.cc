@@ -104,7 +104,7 @@ class HttpConnection final : public Connection {
   void Answer();
   void HandOff();
   void Refuse();
-  void Log(int status);
+  void Log(const ApiResponse& answer);
   void Write();
   void OnWritten(const error_code& error);
   void Linger(DeadlineList list);
@@ -350,7 +350,7 @@ template <class Stream>
 void HttpConnection<Stream>::Reply(const ApiResponse& answer) {
   // An answer written while stopping closes its connection, and says so.
   const bool close = !reader_.keep_alive() || thread_.stopping();
-  Log(answer.status);
+  Log(answer);
   AppendResponse(
       answer,
       ResponseOptions{
@@ -363,7 +363,10 @@ void HttpConnection<Stream>::Reply(const ApiResponse& answer) {
 
 template <class Stream>
 void HttpConnection<Stream>::HandOff() {
-  Log(101);
+  ApiResponse upgrade;
+  upgrade.status = 101;
+  upgrade.family = RouteFamily::kEvents;
+  Log(upgrade);
   closed_ = true;
   counted_ = false;  // the session holds the place under the cap now
   thread_.Disarm(this);
@@ -418,18 +421,18 @@ void HttpConnection<Stream>::Refuse() {
   const ApiResponse& refusal = reader_.refusal();
   // Logged before it is written: a refused request is not in flight, so the
   // server may exit as soon as its client has the answer.
-  Log(refusal.status);
+  Log(refusal);
   AppendResponse(refusal, ResponseOptions{.head_request = reader_.is_head(), .close = true}, &out_);
   closing_ = true;
 }
 
 template <class Stream>
-void HttpConnection<Stream>::Log(int status) {
-  if (!state_.settings.access_log) return;
+void HttpConnection<Stream>::Log(const ApiResponse& answer) {
   const int64_t micros =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - request_start_)
           .count();
-  state_.log.Record(reader_.log_method(), reader_.log_target(), status, micros);
+  state_.context.metrics->RecordRequest(answer.family, answer.status, micros);
+  state_.log.Record(reader_.log_method(), reader_.log_target(), answer.status, micros);
 }
 
 template <class Stream>

@@ -37,6 +37,7 @@ struct ServerSettings {
   std::chrono::milliseconds max_wait{60000};
   std::optional<std::string> auth_string;  // "user:password" for Basic auth
   bool access_log = true;
+  bool access_log_json = false;  // one JSON object per line instead of text
   time_t keep_alive_seconds = 5;
   SSL_CTX* tls = nullptr;  // HTTPS when set; not owned, outlives the server
 };

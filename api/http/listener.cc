@@ -90,6 +90,7 @@ void Listener::Accept() {
           if (!admitted) {
             state_.open.fetch_sub(1, std::memory_order_relaxed);
             state_.rejecting.fetch_add(1, std::memory_order_relaxed);
+            state_.context.metrics->CountRefusedConnection();
           }
           asio::post(target.context(), [&target, admitted, socket = std::move(socket)]() mutable {
             target.Adopt(std::move(socket), admitted);
@@ -107,6 +108,7 @@ void Listener::AnswerPastFileLimit() {
   const int fd =
       ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd >= 0) {
+    state_.context.metrics->CountRefusedConnection();
     const std::string& answer = TooManyConnectionsAnswer();
     [[maybe_unused]] ssize_t sent =
         ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);

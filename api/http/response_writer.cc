@@ -134,7 +134,7 @@ void AppendResponse(const ApiResponse& answer, const ResponseOptions& options, s
   AppendNumber(out, static_cast<uint64_t>(answer.status));
   out->push_back(' ');
   out->append(ReasonPhrase(answer.status)).append("\r\n");
-  if (!answer.body.empty()) AppendHeader(out, "Content-Type", "application/json");
+  if (!answer.body.empty()) AppendHeader(out, "Content-Type", answer.content_type);
   // RFC 9110 section 8.6: never on a 1xx or 204; a 304 would describe the
   // representation, which slotd has none of.
   if (answer.status >= 200 && answer.status != 204 && answer.status != 304) {

@@ -22,8 +22,8 @@ struct ResponseOptions {
   bool gzip = false;          // the client accepts gzip (RequestReader::accepts_gzip)
 };
 
-// Appends "HTTP/1.1 <status> <reason>", then Content-Type: application/json
-// when there is a body, Content-Length (except on 1xx, 204 and 304),
+// Appends "HTTP/1.1 <status> <reason>", then Content-Type (the answer's
+// content_type) when there is a body, Content-Length (except on 1xx, 204 and 304),
 // Retry-After, Allow and Location when the answer has them, Content-Encoding:
 // gzip and Vary: Accept-Encoding when the body is compressed (options.gzip,
 // a body of kMinCompressedBody bytes or more, not HEAD), Connection: close

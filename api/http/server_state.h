@@ -21,14 +21,18 @@ struct ServerState {
   ServerState(const ApiContext& context, ServerSettings settings)
       : context(context),
         settings(std::move(settings)),
-        log(this->settings.access_log),
+        log(this->settings.access_log, this->settings.access_log_json),
         body_budget(std::max(this->settings.max_body_total_bytes, this->settings.max_body_bytes)) {
     reader.max_body_bytes = this->settings.max_body_bytes;
     reader.body_budget = &body_budget;
     if (this->settings.auth_string) reader.auth_string = &*this->settings.auth_string;
     reader.tls = this->settings.tls != nullptr;
     reader.server_address = this->settings.host;
+    context.metrics->WatchConnections(&open, &rejecting);
   }
+  ~ServerState() { context.metrics->WatchConnections(nullptr, nullptr); }
+  ServerState(const ServerState&) = delete;
+  ServerState& operator=(const ServerState&) = delete;
 
   const ApiContext& context;
   const ServerSettings settings;

@@ -11,6 +11,7 @@
 
 #include "api/prefect/event_ring.h"
 #include "api/prefect/log_ring.h"
+#include "api/prefect/server_metrics.h"
 #include "engine/slot_engine.h"
 
 namespace slotd::api {
@@ -24,6 +25,10 @@ struct ApiConfig {
   // `Prefer: wait=N` may ask for.
   double wait_seconds = 0;
   double max_wait_seconds = 60;
+
+  // GET /metrics shows this many limits one by one (the first by name) and
+  // sums the rest (--metrics-max-limits).
+  size_t metrics_max_limits = 1000;
 };
 
 // How many logs the ring keeps unless told otherwise (--log-ring).
@@ -39,6 +44,9 @@ struct ApiContext {
   std::shared_ptr<LogRing> logs = std::make_shared<LogRing>(kDefaultLogRing);
   // The events clients sent on the websocket /api/events/in; never null.
   std::shared_ptr<EventRing> events = std::make_shared<EventRing>(kDefaultEventRing);
+
+  // The transport's request and connection counts; never null.
+  std::shared_ptr<ServerMetrics> metrics = std::make_shared<ServerMetrics>();
 };
 
 struct ApiRequest {

@@ -87,6 +87,10 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleEventsFilter);
     case Route::kEventsFilterNext:
       return no_body(HandleEventsFilterNext);
+    case Route::kMetrics:
+      return {HandleMetrics, false, false};
+    case Route::kSlotdLimitHolders:
+      return no_body(HandleLimitHolders);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }
@@ -96,6 +100,8 @@ RouteSpec SpecOf(Route route) {
 void Dispatch(const ApiContext& context, const ApiRequest& request, ApiResponse* out,
               Deferral* deferral) {
   const RouteMatch match = MatchRoute(ParseMethod(request.method), request.path);
+  out->family = match.outcome == RouteMatch::Outcome::kFound ? FamilyOf(match.route)
+                                                             : RouteFamily::kUnmatched;
   switch (match.outcome) {
     case RouteMatch::Outcome::kFound:
       break;

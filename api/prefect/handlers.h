@@ -89,6 +89,10 @@ void CompleteWhenDurable(SlotEngine& engine, const Deferral::Complete& complete,
 // After the engine answered kWaiting for `wait_id`: defers the answer.
 void DeferAnswer(const HandlerInput& in, WaitId wait_id);
 
+// handlers_slotd.cc: GET /metrics and the /api/slotd/ extension routes.
+void HandleMetrics(const HandlerInput& in, ApiResponse* out);
+void HandleLimitHolders(const HandlerInput& in, ApiResponse* out);
+
 // Shared by the handler files (handlers_common.cc).
 
 // The request body as the 422 echoes it: as parsed, or "null".

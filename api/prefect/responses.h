@@ -7,19 +7,23 @@
 #include <string_view>
 
 #include "api/json/validation_error.h"
+#include "api/prefect/route_family.h"
 #include "engine/slot_engine.h"
 
 namespace slotd::api {
 
-// An HTTP answer before it reaches the server library. Every non-empty body
-// is JSON (Content-Type application/json).
+// An HTTP answer before it reaches the server library. A non-empty body is
+// of `content_type` (JSON for every route but /metrics).
 struct ApiResponse {
   int status = 200;
-  std::string body;                // empty for 204 and 307
+  std::string body;  // empty for 204 and 307
+  std::string_view content_type = "application/json";
   std::string retry_after;         // a Retry-After header when not empty
   std::string_view allow;          // an Allow header (405) when not empty
   std::string location;            // a Location header (307) when not empty
   std::string preference_applied;  // a Preference-Applied header when not empty
+  // Which routes answered, for the request metrics (set by Dispatch).
+  RouteFamily family = RouteFamily::kTransport;
 };
 
 // {"detail":"<message>"} with `status`.

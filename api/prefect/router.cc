@@ -7,6 +7,7 @@ namespace slotd::api {
 namespace {
 
 // The longest route: v2/concurrency_limits/leases/{lease_id}/renew.
+// (/metrics is the one route outside /api/.)
 constexpr size_t kMaxSegments = 5;
 using Segments = std::array<std::string_view, kMaxSegments>;
 
@@ -120,6 +121,7 @@ RouteMatch MatchV2Item(Method method, std::string_view segment) {
 
 // The route `path` names in exactly this slash form.
 RouteMatch MatchExactly(Method method, std::string_view path) {
+  if (path == "/metrics") return Only(method, Method::kGet, Route::kMetrics);
   Segments s;
   size_t count = 0;
   bool trailing_slash = false;
@@ -159,6 +161,9 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
       if (v1 && s[1] == "tag" && s[3] == "reset") {
         return Only(method, Method::kPost, Route::kV1ResetByTag, s[2]);
       }
+      if (s[0] == "slotd" && s[1] == "limits" && s[3] == "holders") {
+        return Only(method, Method::kGet, Route::kSlotdLimitHolders, s[2]);
+      }
       return {};
     case 5:
       if (v2 && s[2] == "leases" && s[4] == "renew") {
@@ -171,6 +176,52 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
 }
 
 }  // namespace
+
+RouteFamily FamilyOf(Route route) {
+  switch (route) {
+    case Route::kHealth:
+    case Route::kReady:
+    case Route::kVersion:
+    case Route::kAdminVersion:
+    case Route::kHello:
+    case Route::kCsrfToken:
+    case Route::kAdminStorage:
+      return RouteFamily::kRoot;
+    case Route::kV1Create:
+    case Route::kV1ReadById:
+    case Route::kV1ReadByTag:
+    case Route::kV1Filter:
+    case Route::kV1ResetByTag:
+    case Route::kV1DeleteById:
+    case Route::kV1DeleteByTag:
+    case Route::kV1Increment:
+    case Route::kV1Decrement:
+      return RouteFamily::kV1;
+    case Route::kV2Create:
+    case Route::kV2Read:
+    case Route::kV2Filter:
+    case Route::kV2Update:
+    case Route::kV2Delete:
+      return RouteFamily::kV2Limits;
+    case Route::kV2Increment:
+    case Route::kV2IncrementWithLease:
+    case Route::kV2Decrement:
+    case Route::kV2DecrementWithLease:
+    case Route::kV2RenewLease:
+      return RouteFamily::kV2Slots;
+    case Route::kLogsCreate:
+    case Route::kLogsFilter:
+      return RouteFamily::kLogs;
+    case Route::kEventsFilter:
+    case Route::kEventsFilterNext:
+      return RouteFamily::kEvents;
+    case Route::kMetrics:
+      return RouteFamily::kMetrics;
+    case Route::kSlotdLimitHolders:
+      return RouteFamily::kSlotd;
+  }
+  return RouteFamily::kUnmatched;
+}
 
 Method ParseMethod(std::string_view method) {
   if (method == "GET") return Method::kGet;

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/prefect/route_family.h"
 #include "engine/uuid.h"
 
 namespace slotd::api {
@@ -58,14 +59,21 @@ enum class Route : uint8_t {
   // /api/events (the websocket /api/events/in is the transport's)
   kEventsFilter,
   kEventsFilterNext,
+  // slotd's own: /metrics, and /api/slotd/ (extension routes)
+  kMetrics,
+  kSlotdLimitHolders,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kEventsFilterNext) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdLimitHolders) + 1;
+
+// The family a route's requests are counted in (route_family.h).
+RouteFamily FamilyOf(Route route);
 
 struct RouteMatch {
   enum class Outcome : uint8_t { kFound, kNotFound, kMethodNotAllowed, kRedirect };
   Outcome outcome = Outcome::kNotFound;
   Route route = Route::kHealth;
-  // The path parameter ({id}, {tag}, {id_or_name} or {lease_id}), if any.
+  // The path parameter ({id}, {tag}, {id_or_name}, {lease_id} or {name}), if
+  // any.
   std::string_view param;
   // The v1 {id:uuid} routes: the id, parsed (those routes match only a
   // canonical UUID, as Starlette's uuid converter does).

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -139,12 +140,26 @@ struct SlotEngine::Impl {
   // Sorted, unique task_run holder ids of unexpired leases on `limit`.
   void TaskRunHolders(const LimitState& limit, TimePoint now, std::vector<Uuid>* out) const;
 
+  // The monitoring totals (SlotEngine::Counters). Relaxed: they order
+  // nothing, and a reader only wants each count.
+  struct alignas(64) CounterCells {
+    std::atomic<uint64_t> acquisitions{0};
+    std::atomic<uint64_t> refusals{0};
+    std::atomic<uint64_t> releases{0};
+    std::atomic<uint64_t> expired_leases{0};
+    std::atomic<uint64_t> revoked_leases{0};
+  };
+  static void Count(std::atomic<uint64_t>& cell, uint64_t n = 1) {
+    cell.fetch_add(n, std::memory_order_relaxed);
+  }
+
   const EngineOptions& options;
   ChangeSink* const sink;  // options.change_sink, or null: no journal
   std::vector<std::unique_ptr<LimitShard>> shards;
   LeaseTable leases;
   Catalog catalog;
   WaitLine line;
+  CounterCells counters;
 };
 
 // Locks the shards of a set of names in ascending index order, each once, and

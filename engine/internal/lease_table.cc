@@ -86,17 +86,17 @@ bool LeaseTable::Read(const Uuid& id, TimePoint now, LeaseSnapshot* out) const {
   return true;
 }
 
-void LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty) {
+bool LeaseTable::DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty) {
   Shard& shard = ShardFor(lease_id);
   MutexLock lock(&shard.mutex);
   auto it = shard.entries.find(lease_id);
-  if (it == shard.entries.end()) return;
+  if (it == shard.entries.end()) return false;
   std::erase(it->second.lease.limit_ids, limit_id);
-  if (erase_if_empty && it->second.lease.limit_ids.empty()) {
-    HeapRemove(shard, &it->second);
-    shard.entries.erase(it);
-    Unreserve(1);
-  }
+  if (!erase_if_empty || !it->second.lease.limit_ids.empty()) return false;
+  HeapRemove(shard, &it->second);
+  shard.entries.erase(it);
+  Unreserve(1);
+  return true;
 }
 
 std::vector<LeaseSnapshot> LeaseTable::TakeExpired(TimePoint now) {

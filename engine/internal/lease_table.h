@@ -52,8 +52,9 @@ class LeaseTable {
   [[nodiscard]] bool Read(const Uuid& id, TimePoint now, LeaseSnapshot* out) const;
 
   // Drops one limit from a lease. The lease stays, possibly holding nothing,
-  // unless erase_if_empty and that was its last limit.
-  void DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty);
+  // unless erase_if_empty and that was its last limit; returns whether it
+  // went.
+  bool DropLimit(const Uuid& lease_id, const Uuid& limit_id, bool erase_if_empty);
 
   // Removes and returns every lease whose expiration is <= now.
   [[nodiscard]] std::vector<LeaseSnapshot> TakeExpired(TimePoint now);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -47,6 +48,21 @@ bool IsValidJson(const std::string& text) {
   return api::DiagnoseJson(text).kind == api::JsonDiagnosis::Kind::kNumberOutOfRange;
 }
 
+// GET /metrics: lines, each ended by '\n', that are comments or "name value"
+// with a metric name first.
+bool IsExposition(std::string_view body) {
+  if (body.empty() || !body.ends_with('\n')) return false;
+  while (!body.empty()) {
+    const std::string_view line = body.substr(0, body.find('\n'));
+    body.remove_prefix(line.size() + 1);
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    const bool named = !line.empty() && (std::isalpha(static_cast<unsigned char>(line[0])) ||
+                                         line[0] == '_' || line[0] == ':');
+    if (!named || line.find(' ') == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   if (!IsKnownStatus(answer.status)) Finding("unexpected status", request, answer);
   const bool bodyless = answer.status == 204 || answer.status == 307;
@@ -60,8 +76,13 @@ void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
                                answer.body != R"({"exception_message":"Internal Server Error"})")) {
     Finding("500", request, answer);
   }
-  if (!answer.body.empty() && !IsValidJson(answer.body))
-    Finding("body is not JSON", request, answer);
+  if (answer.content_type == "application/json") {
+    if (!answer.body.empty() && !IsValidJson(answer.body)) {
+      Finding("body is not JSON", request, answer);
+    }
+  } else if (answer.status != 200 || !IsExposition(answer.body)) {
+    Finding("a non-JSON answer that is not a 200 exposition", request, answer);
+  }
   if ((answer.status == 405) != !answer.allow.empty()) Finding("Allow vs 405", request, answer);
   if (!answer.retry_after.empty() && answer.status != 423) {
     Finding("Retry-After without 423", request, answer);

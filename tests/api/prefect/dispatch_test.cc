@@ -424,6 +424,121 @@ TEST_CASE("a path name over max_name_bytes is 404: it cannot exist", "[dispatch]
   CHECK(server.Call("GET", "/api/concurrency_limits/tag/abcde").status == 404);
   CHECK(server.Call("DELETE", "/api/concurrency_limits/tag/abcde").status == 404);
   CHECK(server.Call("POST", "/api/concurrency_limits/tag/abcde/reset").status == 404);
+  CHECK(server.Call("GET", "/api/slotd/limits/abcdefghi/holders").status == 404);
+}
+
+TEST_CASE("the holders route lists a limit's leases with holder, slots and times",
+          "[dispatch][slotd]") {
+  Server server;
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":5})").status ==
+          201);
+  const ApiResponse empty = server.Call("GET", "/api/slotd/limits/db/holders");
+  CHECK(empty.status == 200);
+  CHECK(empty.content_type == "application/json");
+  CHECK(empty.body == "[]");
+  const ApiResponse lease =
+      server.Call("POST", "/api/v2/concurrency_limits/increment-with-lease",
+                  std::string(R"({"names":["db"],"slots":2,"lease_duration":60,)") +
+                      R"("holder":{"type":"task_run","id":")" + kTaskRun + R"("}})");
+  REQUIRE(lease.status == 200);
+  const std::string lease_id = lease.body.substr(lease.body.find("lease_id") + 11, 36);
+  REQUIRE(server
+              .Call("POST", "/api/v2/concurrency_limits/increment-with-lease",
+                    R"({"names":["db"],"slots":1})")
+              .status == 200);
+  const ApiResponse holders = server.Call("GET", "/api/slotd/limits/db/holders");
+  CHECK(holders.status == 200);
+  CHECK(holders.body.starts_with(R"([{"lease_id":")" + lease_id +
+                                 R"(","holder":{"type":"task_run","id":")" + kTaskRun +
+                                 R"("},"slots":2,"created":"2027-01-15T08:00:00Z",)" +
+                                 R"("expiration":"2027-01-15T08:01:00Z"},{"lease_id":")"));
+  CHECK(holders.body.ends_with(
+      R"(","holder":null,"slots":1,"created":"2027-01-15T08:00:00Z","expiration":"2027-01-15T08:05:00Z"}])"));
+}
+
+TEST_CASE("the holders route is 404 for an unknown name and 405 for another method",
+          "[dispatch][slotd]") {
+  Server server;
+  const ApiResponse missing = server.Call("GET", "/api/slotd/limits/nope/holders");
+  CHECK(missing.status == 404);
+  CHECK(missing.body == R"({"detail":"Concurrency Limit not found"})");
+  CHECK(server.Call("GET", "/api/slotd/limits/a%2Fb/holders").status == 404);
+  CHECK(server.Call("GET", "/api/slotd/limits/" + std::string(100000, 'x') + "/holders").status ==
+        404);
+  const ApiResponse post = server.Call("POST", "/api/slotd/limits/db/holders");
+  CHECK(post.status == 405);
+  CHECK(post.allow == "GET");
+  const ApiResponse slash = server.Call("GET", "/api/slotd/limits/db/holders/");
+  CHECK(slash.status == 307);
+  CHECK(server.Call("GET", "/api/slotd/limits/db").status == 404);
+}
+
+TEST_CASE("/metrics answers Prometheus's text format, with the engine's figures",
+          "[dispatch][slotd]") {
+  Server server;
+  REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":2})").status ==
+          201);
+  REQUIRE(
+      server.Call("POST", "/api/v2/concurrency_limits/increment", R"({"names":["db"],"slots":2})")
+          .status == 200);
+  REQUIRE(
+      server.Call("POST", "/api/v2/concurrency_limits/increment", R"({"names":["db"],"slots":1})")
+          .status == 423);
+  server.context().metrics->RecordRequest(RouteFamily::kV2Slots, 422, 30);
+  const ApiResponse metrics = server.Call("GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& body = metrics.body;
+  CHECK(body.find("\nslotd_limit_limit{name=\"db\",tag=\"false\"} 2\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limit_active_slots{name=\"db\",tag=\"false\"} 2\n") !=
+        std::string::npos);
+  CHECK(body.find("\nslotd_limit_denied_slots{name=\"db\",tag=\"false\"} 1\n") !=
+        std::string::npos);
+  CHECK(body.find("\nslotd_acquisitions_total 1\n") != std::string::npos);
+  CHECK(body.find("\nslotd_refusals_total 1\n") != std::string::npos);
+  CHECK(body.find("\nslotd_validation_errors_total 1\n") != std::string::npos);
+  CHECK(body.find(
+            "\nslotd_http_request_duration_seconds_count{route=\"v2_slots\",status_class=\"4xx\"} "
+            "1\n") != std::string::npos);
+  CHECK(body.find("\nslotd_http_connections_open 0\n") != std::string::npos);
+  CHECK(body.find("\nprocess_resident_memory_bytes ") != std::string::npos);
+  CHECK(server.Call("POST", "/metrics").status == 405);
+  CHECK(server.Call("GET", "/metrics/").status == 307);
+}
+
+TEST_CASE("/metrics sums the limits past metrics_max_limits under an empty name",
+          "[dispatch][slotd]") {
+  Server server;
+  server.context().config.metrics_max_limits = 1;
+  for (const char* name : {"b", "a", "c"}) {
+    REQUIRE(server
+                .Call("POST", "/api/v2/concurrency_limits/",
+                      std::string(R"({"name":")") + name + R"(","limit":3})")
+                .status == 201);
+  }
+  REQUIRE(server.Call("POST", "/api/concurrency_limits/", R"({"tag":"t","concurrency_limit":4})")
+              .status == 201);
+  const std::string body = server.Call("GET", "/metrics").body;
+  CHECK(body.find("\nslotd_limit_limit{name=\"a\",tag=\"false\"} 3\n") != std::string::npos);
+  CHECK(body.find("name=\"b\"") == std::string::npos);
+  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"false\"} 6.0\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limit_limit{name=\"\",tag=\"true\"} 4.0\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limits_summed{tag=\"false\"} 2\n") != std::string::npos);
+  CHECK(body.find("\nslotd_limits_summed{tag=\"true\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("every answer Dispatch gives names its route family", "[dispatch][slotd]") {
+  Server server;
+  CHECK(server.Call("GET", "/api/health").family == RouteFamily::kRoot);
+  CHECK(server.Call("GET", "/api/nope").family == RouteFamily::kUnmatched);
+  CHECK(server.Call("DELETE", "/api/health").family == RouteFamily::kUnmatched);
+  CHECK(server.Call("POST", "/api/concurrency_limits/filter").family == RouteFamily::kV1);
+  CHECK(server.Call("GET", "/api/v2/concurrency_limits/x").family == RouteFamily::kV2Limits);
+  CHECK(server.Call("POST", "/api/v2/concurrency_limits/increment", "{").family ==
+        RouteFamily::kV2Slots);
+  CHECK(server.Call("POST", "/api/logs/filter").family == RouteFamily::kLogs);
+  CHECK(server.Call("GET", "/api/slotd/limits/x/holders").family == RouteFamily::kSlotd);
+  CHECK(server.Call("GET", "/metrics").family == RouteFamily::kMetrics);
 }
 
 // A request that may be deferred, and its late answer once it comes.

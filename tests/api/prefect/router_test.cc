@@ -17,6 +17,22 @@ Route RouteOf(Method method, const std::string& path) {
 }
 }  // namespace
 
+TEST_CASE("slotd's own routes: GET /metrics and GET /api/slotd/limits/{name}/holders", "[router]") {
+  CHECK(RouteOf(Method::kGet, "/metrics") == Route::kMetrics);
+  const RouteMatch holders = MatchRoute(Method::kGet, "/api/slotd/limits/db/holders");
+  CHECK(holders.outcome == Outcome::kFound);
+  CHECK(holders.route == Route::kSlotdLimitHolders);
+  CHECK(holders.param == "db");
+  CHECK(MatchRoute(Method::kPost, "/metrics").outcome == Outcome::kMethodNotAllowed);
+  CHECK(MatchRoute(Method::kGet, "/metrics/").outcome == Outcome::kRedirect);
+  CHECK(MatchRoute(Method::kGet, "/api/metrics").outcome == Outcome::kNotFound);
+  CHECK(MatchRoute(Method::kGet, "/metricsx").outcome == Outcome::kNotFound);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/limits/db/other").outcome == Outcome::kNotFound);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/limits//holders").outcome == Outcome::kNotFound);
+  CHECK(FamilyOf(Route::kMetrics) == RouteFamily::kMetrics);
+  CHECK(FamilyOf(Route::kSlotdLimitHolders) == RouteFamily::kSlotd);
+}
+
 TEST_CASE("every route of the spec is found under /api", "[router]") {
   const std::string v1 = "/api/concurrency_limits";
   const std::string v2 = "/api/v2/concurrency_limits";
