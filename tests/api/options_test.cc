@@ -219,8 +219,9 @@ TEST_CASE("fair waiting is off by default and its settings are read", "[options]
   CHECK(HelpText().find("--wait-seconds") != std::string::npos);
 }
 
-TEST_CASE("--metrics-max-limits sets how many limits /metrics shows one by one, 0 included",
-          "[options]") {
+TEST_CASE(
+    "the option --metrics-max-limits sets how many limits /metrics shows one by one, 0 included",
+    "[options]") {
   CHECK(Run({}).options.metrics_max_limits == 1000);
   CHECK(Run({"--metrics-max-limits", "0"}).options.metrics_max_limits == 0);
   CHECK(Run({"--metrics-max-limits=25"}).options.metrics_max_limits == 25);
@@ -228,7 +229,7 @@ TEST_CASE("--metrics-max-limits sets how many limits /metrics shows one by one, 
   CHECK(Run({"--metrics-max-limits", "x"}).outcome == OptionsOutcome::kError);
 }
 
-TEST_CASE("--log-format takes text or json and nothing else", "[options]") {
+TEST_CASE("the option --log-format takes text or json and nothing else", "[options]") {
   CHECK_FALSE(Run({}).options.log_json);
   CHECK(Run({"--log-format", "json"}).options.log_json);
   CHECK_FALSE(Run({"--log-format=json", "--log-format=text"}).options.log_json);

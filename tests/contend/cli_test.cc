@@ -57,7 +57,7 @@ TEST_CASE("Duration, seed and refusal flags override a scenario file") {
   CHECK_FALSE(o.plots);
 }
 
-TEST_CASE("--prefer-wait asks every group of a scenario file to wait in the server") {
+TEST_CASE("the option --prefer-wait asks every group of a scenario file to wait in the server") {
   CliOptions o;
   std::string path = std::string(SLOTD_CONTEND_SCENARIOS) + "/three-overlapping-limits.json";
   REQUIRE(Parse({path.c_str(), "--prefer-wait", "30"}, &o).empty());

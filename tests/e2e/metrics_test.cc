@@ -166,8 +166,9 @@ TEST_CASE("after a scripted workload /metrics shows what the engine holds and ha
   CHECK(IsTimestamp(lease["expiration"].get_string().value()));
 }
 
-TEST_CASE("--metrics-max-limits shows that many limits by name and sums the rest per kind",
-          "[metrics]") {
+TEST_CASE(
+    "the option --metrics-max-limits shows that many limits by name and sums the rest per kind",
+    "[metrics]") {
   SlotdProcess server(WithArgs({"--metrics-max-limits", "3"}));
   auto cli = server.client();
   for (int i = 0; i < 10; ++i) CreateV2Limit(*cli, "n0" + std::to_string(i), i + 1);
@@ -258,7 +259,8 @@ TEST_CASE("connections refused over --max-connections are counted", "[metrics]")
   CHECK(scrape->body.find("\nslotd_http_connections_refused_total 0\n") == std::string::npos);
 }
 
-TEST_CASE("--log-format json writes each access-log line as one JSON object", "[metrics]") {
+TEST_CASE("the option --log-format json writes each access-log line as one JSON object",
+          "[metrics]") {
   ServerOptions options = WithArgs({"--log-format", "json"});
   options.quiet = false;
   SlotdProcess server(options);

@@ -85,7 +85,7 @@ TEST_CASE("a wait that runs out is the usual 423, and the cap applies", "[wait]"
   CHECK(waited < milliseconds(3000));
 }
 
-TEST_CASE("--wait-seconds makes a stock client's v1 increment wait", "[wait]") {
+TEST_CASE("the option --wait-seconds makes a stock client's v1 increment wait", "[wait]") {
   SlotdProcess server(WithArgs({"--wait-seconds", "10"}));
   auto cli = server.client();
   CreateTagLimit(*cli, "etl", 1);
@@ -107,7 +107,7 @@ TEST_CASE("--wait-seconds makes a stock client's v1 increment wait", "[wait]") {
   CHECK(TagHolders(*cli, "etl") == std::vector<std::string>{second});
 }
 
-TEST_CASE("a client that leaves while waiting leaves the line; the slot goes to the next",
+TEST_CASE("a client that leaves while waiting leaves the line, and the slot goes to the next",
           "[wait]") {
   SlotdProcess server;
   auto cli = server.client();

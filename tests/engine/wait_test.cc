@@ -105,7 +105,7 @@ TEST_CASE("a request arriving while others wait does not jump the line", "[wait]
   CHECK(t.Acquire({"db"}) == Status::kLocked);
 }
 
-TEST_CASE("granted waits are not denials; a wait that times out is one", "[wait]") {
+TEST_CASE("granted waits are not denials, and a wait that times out is one", "[wait]") {
   TestEngine t;
   t.Create("db", 1);
   Waits w(t);
@@ -285,7 +285,8 @@ TEST_CASE("a multi-limit waiter is overtaken at most max_overtakes times", "[wai
   CHECK(w.order() == std::vector<std::string>{"both", "later"});
 }
 
-TEST_CASE("only the slots a waiter needs are held back for it; the rest stay in use", "[wait]") {
+TEST_CASE("only the slots a waiter needs are held back for it, and the rest stay in use",
+          "[wait]") {
   TestOptions options;
   options.max_overtakes = 1;
   TestEngine t(options);

@@ -587,7 +587,7 @@ TEST_CASE("Prefer: wait defers an increment until a slot frees, and says so", "[
   CHECK(db.active_slots == 0);
 }
 
-TEST_CASE("a deferred increment runs out as the usual 423; cancelled, it never answers",
+TEST_CASE("a deferred increment runs out as the usual 423, and cancelled it never answers",
           "[dispatch][wait]") {
   Server server;
   server.context().config.wait_seconds = 2;  // --wait-seconds: no header needed

@@ -22,7 +22,7 @@ TEST_CASE("label values escape backslash, quote and newline, and nothing else", 
   CHECK(out == "m{name=\"a\\\"b\\\\c\\nd\te\xc3\xa9\",tag=\"false\"} 3\n");
 }
 
-TEST_CASE("a sample without labels has no braces; values print in the format's forms",
+TEST_CASE("a sample without labels has no braces, and values print in the format's forms",
           "[metrics]") {
   std::string out;
   MetricsText text(&out);
@@ -50,7 +50,8 @@ TEST_CASE("a request lands in the first bucket whose bound it does not pass", "[
   CHECK(metrics.ReadHistogram(RouteFamily::kV2Limits, 0).count == 0);
 }
 
-TEST_CASE("status classes: 1xx and 2xx, 3xx, 4xx, 5xx; a 422 is a validation error", "[metrics]") {
+TEST_CASE("status classes: 1xx and 2xx, 3xx, 4xx, 5xx, and a 422 is a validation error",
+          "[metrics]") {
   CHECK(StatusClassIndex(100) == 0);
   CHECK(StatusClassIndex(204) == 0);
   CHECK(StatusClassIndex(307) == 1);
