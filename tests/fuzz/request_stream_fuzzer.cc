@@ -113,9 +113,19 @@ RawHead ReadRawHead(std::string_view request) {
     if (name == "authorization") head.authorizations.emplace_back(value);
     if (name == "transfer-encoding") {
       ++head.encodings;
-      const size_t comma = value.rfind(',');
-      head.last_coding =
-          Lower(Trim(comma == std::string_view::npos ? value : value.substr(comma + 1)));
+      // The last non-empty element: a list may hold empty ones, which a
+      // recipient ignores (RFC 9110 5.6.1), so "chunked," ends in chunked.
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const size_t comma = rest.rfind(',');
+        const std::string_view last =
+            Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+        if (!last.empty() || comma == std::string_view::npos) {
+          head.last_coding = Lower(last);
+          break;
+        }
+        rest = rest.substr(0, comma);
+      }
     }
   }
   return head;
