@@ -236,7 +236,12 @@ bool ApplyEnvironment(const EnvLookup& env, Options* out, std::string* error) {
 
 }  // namespace
 
-size_t DefaultIoThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+// Half the cores: slotd usually shares its machine with its clients (a test
+// suite, Prefect workers, a load generator), and an I/O thread preempted by
+// them stalls every connection it serves for a scheduler slice. On the 2-core
+// bench machine one thread gave 1.7x the req/s of two and a tenth of the p99
+// (README, "The transport's benchmarks"); a dedicated machine can ask for more.
+size_t DefaultIoThreads() { return std::max(1u, std::thread::hardware_concurrency() / 2); }
 
 OptionsOutcome ParseOptions(int argc, const char* const* argv, const EnvLookup& env, Options* out,
                             std::string* error) {
@@ -339,7 +344,8 @@ Options (flags override the environment variables named in brackets):
                              with Retry-After: 1, and closed
   --threads N                the old name of --max-connections
   --io-threads N             threads serving the connections, each running
-                             its own event loop (default: one per core)
+                             its own event loop (default: half the cores,
+                             at least 1)
   --max-limits N             most limits that may exist (default 1000000,
                              about 400 MB); creating one more is answered
                              503 {"detail": "Too many concurrency limits..."}

@@ -12,7 +12,7 @@
 
 namespace slotd::api {
 
-// One I/O thread per core (std::thread::hardware_concurrency, at least 1).
+// Half the cores (std::thread::hardware_concurrency / 2), at least 1.
 size_t DefaultIoThreads();
 
 // How the journal of --data-dir reaches the disk (engine/durable/journal.h).

@@ -44,7 +44,7 @@ TEST_CASE("defaults match a stock Prefect server", "[options]") {
   CHECK(parse.options.max_limits == 1'000'000);
   CHECK(parse.options.max_leases == 4'000'000);
   CHECK(parse.options.max_connections == 10000);
-  CHECK(parse.options.io_threads == std::max(1u, std::thread::hardware_concurrency()));
+  CHECK(parse.options.io_threads == std::max(1u, std::thread::hardware_concurrency() / 2));
   CHECK_FALSE(parse.options.quiet);
   CHECK_FALSE(parse.options.auth_string.has_value());
 }
