@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/json/syntax_error_location.h"
+#include "api/prefect/body_parser.h"
 #include "api/prefect/responses.h"
 
 namespace slotd::fuzz {
@@ -70,9 +71,11 @@ void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   if ((answer.status == 307) != !answer.location.empty()) {
     Finding("Location vs 307", request, answer);
   }
-  // Prefect's own 500: a text body (not JSON by its Content-Type) that is
-  // not UTF-8, where a 422 would echo it. Any other 500 is a finding.
-  if (answer.status == 500 && (!request.content_type ||
+  // Prefect's own 500: a body read as text (not JSON by its Content-Type,
+  // or chunked without one) that is not UTF-8, where a 422 would echo it.
+  // Any other 500 is a finding.
+  if (answer.status == 500 && (api::BodyIsJson(request) ||
+                               simdjson::validate_utf8(request.body.data(), request.body.size()) ||
                                answer.body != R"({"exception_message":"Internal Server Error"})")) {
     Finding("500", request, answer);
   }
