@@ -18,6 +18,7 @@
 #include "api/http/tls.h"
 #include "api/options.h"
 #include "engine/durable/durable_store.h"
+#include "engine/memory_slot_store.h"
 #include "engine/slot_engine.h"
 
 namespace {
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
   if (data_dir_failed) return 1;
   std::unique_ptr<slotd::SlotEngine> memory_engine;
   if (!store) memory_engine = std::make_unique<slotd::SlotEngine>(engine_options);
-  slotd::SlotEngine& engine = store ? store->engine() : *memory_engine;
+  slotd::MemorySlotStore memory_store(store ? store->engine() : *memory_engine);
+  slotd::SlotStore& engine = memory_store;
   slotd::api::ApiContext context;
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;
