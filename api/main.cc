@@ -19,6 +19,7 @@
 #include "api/options.h"
 #include "engine/durable/durable_store.h"
 #include "engine/memory_slot_store.h"
+#include "engine/redis/redis_slot_store.h"
 #include "engine/slot_engine.h"
 
 namespace {
@@ -103,6 +104,46 @@ std::unique_ptr<slotd::durable::DurableStore> OpenDataDir(const Options& options
   return store;
 }
 
+// The Redis store of --store redis://...; null for the in-memory store.
+// Prints why and returns null with *failed set when it cannot be used.
+std::unique_ptr<slotd::redis::RedisSlotStore> OpenRedisStore(const Options& options,
+                                                             slotd::EngineOptions engine_options,
+                                                             bool* failed) {
+  *failed = false;
+  if (!options.store || *options.store == "memory") return nullptr;
+  *failed = true;
+  slotd::redis::RedisStoreOptions redis;
+  std::string error;
+  if (!slotd::redis::ParseRedisUrl(*options.store, &redis.address, &error)) {
+    std::fprintf(stderr, "slotd: %s\n", error.c_str());
+    return nullptr;
+  }
+  if (options.data_dir) {
+    std::fprintf(stderr,
+                 "slotd: --data-dir and --store redis:// do not go together: with Redis the "
+                 "state lives in Redis (make Redis durable: README \"Scale-out on Redis\")\n");
+    return nullptr;
+  }
+  if (options.wait_seconds > 0) {
+    std::fprintf(stderr,
+                 "slotd: --wait-seconds needs the in-memory store: fair waiting is one process's "
+                 "wait line, which --store redis:// does not have (README \"Scale-out on "
+                 "Redis\")\n");
+    return nullptr;
+  }
+  // One connection per I/O thread, and some for the sweeper and requests
+  // that arrive together.
+  redis.connections = options.io_threads * 2 + 2;
+  redis.engine = std::move(engine_options);
+  auto store = slotd::redis::RedisSlotStore::Open(std::move(redis), &error);
+  if (!store) {
+    std::fprintf(stderr, "slotd: --store: %s\n", error.c_str());
+    return nullptr;
+  }
+  *failed = false;
+  return store;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,14 +182,23 @@ int main(int argc, char** argv) {
   engine_options.max_waiters = options.max_waiters;
   engine_options.max_overtakes = options.max_overtakes;
   engine_options.strict_wait_order = options.strict_wait_order;
+  bool redis_failed = false;
+  std::unique_ptr<slotd::redis::RedisSlotStore> redis_store =
+      OpenRedisStore(options, engine_options, &redis_failed);
+  if (redis_failed) return 1;
   bool data_dir_failed = false;
   std::unique_ptr<slotd::durable::DurableStore> store =
-      OpenDataDir(options, engine_options, &data_dir_failed);
+      redis_store ? nullptr : OpenDataDir(options, engine_options, &data_dir_failed);
   if (data_dir_failed) return 1;
   std::unique_ptr<slotd::SlotEngine> memory_engine;
-  if (!store) memory_engine = std::make_unique<slotd::SlotEngine>(engine_options);
-  slotd::MemorySlotStore memory_store(store ? store->engine() : *memory_engine);
-  slotd::SlotStore& engine = memory_store;
+  std::unique_ptr<slotd::MemorySlotStore> memory_store;
+  if (!redis_store) {
+    if (!store) memory_engine = std::make_unique<slotd::SlotEngine>(engine_options);
+    memory_store =
+        std::make_unique<slotd::MemorySlotStore>(store ? store->engine() : *memory_engine);
+  }
+  slotd::SlotStore& engine =
+      redis_store ? static_cast<slotd::SlotStore&>(*redis_store) : *memory_store;
   slotd::api::ApiContext context;
   context.engine = &engine;
   context.config.prefect_version = options.prefect_version;

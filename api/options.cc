@@ -175,6 +175,7 @@ const Setting kSettings[] = {
     {"--auth-string-file",
      {},
      [](std::string_view v, Options* o) { return SetText(v, &o->auth_string_file); }},
+    {"--store", {}, [](std::string_view v, Options* o) { return SetText(v, &o->store); }},
     // Durability: the data dir and how its journal is written.
     {"--data-dir", {}, [](std::string_view v, Options* o) { return SetText(v, &o->data_dir); }},
     {"--fsync",
@@ -373,6 +374,11 @@ Options (flags override the environment variables named in brackets):
   --auth-string-file FILE    "user:password" for HTTP Basic auth, read from
                              FILE (one trailing newline ignored); overrides
                              PREFECT_SERVER_API_AUTH_STRING
+  --store memory|redis://[user:password@]HOST:PORT[/DB]
+                             where limits and leases live: in this process
+                             (memory, the default) or in Redis, shared by
+                             every slotd on it (not with --data-dir or
+                             --wait-seconds; README "Scale-out on Redis")
   --data-dir DIR             keep the state in DIR (created if absent) and
                              recover it at start; one slotd per DIR. Without
                              it slotd keeps everything in memory only

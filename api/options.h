@@ -50,6 +50,9 @@ struct Options {
   std::optional<std::string> tls_key;
   int64_t default_limit = 200;    // environment only
   time_t keep_alive_seconds = 5;  // environment only
+  // Where limits and leases live: none (or "memory") in this process, or a
+  // redis:// URL (main.cc parses it; README "Scale-out on Redis").
+  std::optional<std::string> store;
   // Durability (--data-dir): none keeps everything in memory only.
   std::optional<std::string> data_dir;
   FsyncOption fsync = FsyncOption::kAlways;
