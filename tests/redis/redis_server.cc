@@ -35,7 +35,7 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-RedisServer::RedisServer() : port_(FreePort()) {
+RedisServer::RedisServer(bool persistent) : port_(FreePort()), persistent_(persistent) {
   char pattern[] = "/tmp/slotd-redis-XXXXXX";
   if (mkdtemp(pattern) == nullptr) {
     std::perror("mkdtemp");
@@ -62,9 +62,13 @@ void RedisServer::Kill() {
 
 void RedisServer::Start() {
   const std::string port = std::to_string(port_);
-  std::vector<std::string> args = {
-      "redis-server", "--port", port,    "--bind", "127.0.0.1", "--save",           "",
-      "--appendonly", "no",     "--dir", dir_,     "--logfile", dir_ + "/redis.log"};
+  std::vector<std::string> args = {"redis-server",     "--port", port,    "--bind", "127.0.0.1",
+                                   "--save",           "",       "--dir", dir_,     "--logfile",
+                                   dir_ + "/redis.log"};
+  for (const char* arg : {"--appendonly", persistent_ ? "yes" : "no"}) args.push_back(arg);
+  if (persistent_) {
+    for (const char* arg : {"--appendfsync", "always"}) args.push_back(arg);
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -12,7 +12,10 @@ namespace slotd::test {
 
 class RedisServer {
  public:
-  RedisServer();  // starts it; aborts the test run if it cannot
+  // Starts it; aborts the test run if it cannot. Persistent: an append-only
+  // file fsynced on every write, so a Kill() and Start() keep every change
+  // Redis answered.
+  explicit RedisServer(bool persistent = false);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -28,6 +31,7 @@ class RedisServer {
 
  private:
   int port_ = 0;
+  bool persistent_ = false;
   pid_t pid_ = -1;
   std::string dir_;
 };
