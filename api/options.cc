@@ -136,7 +136,10 @@ const Setting kSettings[] = {
      }},
     {"--io-threads",
      {},
-     [](std::string_view v, Options* o) { return SetCount(v, 1, 1024, &o->io_threads); }},
+     [](std::string_view v, Options* o) {
+       o->io_threads_given = true;
+       return SetCount(v, 1, 1024, &o->io_threads);
+     }},
     {"--max-limits",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_limits); }},
@@ -346,7 +349,8 @@ Options (flags override the environment variables named in brackets):
   --threads N                the old name of --max-connections
   --io-threads N             threads serving the connections, each running
                              its own event loop (default: half the cores,
-                             at least 1)
+                             at least 1; with --store redis:// 8, as each
+                             waits on its Redis call)
   --max-limits N             most limits that may exist (default 1000000,
                              about 400 MB); creating one more is answered
                              503 {"detail": "Too many concurrency limits..."}

@@ -30,6 +30,7 @@ struct Options {
   size_t max_connections = 10000;           // served at once; --threads is the old name
   // Threads that serve connections, each with its own event loop.
   size_t io_threads = DefaultIoThreads();
+  bool io_threads_given = false;     // --io-threads was on the command line
   size_t max_limits = 1'000'000;     // about 400 MB of limits
   size_t max_leases = 4'000'000;     // about 1 GB of leases
   size_t max_name_bytes = 4096;      // longest limit name, in UTF-8 bytes

@@ -57,6 +57,12 @@ local function save(L)
     'l', fmt(L.l), 'd', fmt(L.d), 'o', fmt(L.o), 'al', fmt(L.al), 'alt', fmt(L.alt),
     'dl', fmt(L.dl), 'dlt', fmt(L.dlt), 'q', fmt(L.q))
 end
+-- The fields a grant, a refusal or a release changes: the levels, the
+-- occupancy average, the lease sequence and the update time.
+local function savehot(L)
+  redis.call('HSET', lkey(L.id), 'u', fmt(L.u), 'o', fmt(L.o), 'al', fmt(L.al), 'alt', fmt(L.alt),
+    'dl', fmt(L.dl), 'dlt', fmt(L.dlt), 'q', fmt(L.q))
+end
 local function maxwait(L)
   if string.sub(L.n, 1, 4) == 'tag:' then return TAGW end
   return SLOTW
@@ -165,7 +171,7 @@ local function endlease(lid, at, record)
       if L then
         giveback(L, s)
         if record then occupancy(L, occ, s) end
-        save(L)
+        savehot(L)
       end
     end
     if v[2] == '1' then redis.call('SREM', rkey(id, v[3]), lid) end
@@ -346,7 +352,7 @@ if not fits then
       bestb = b
     end
     deny(L, s)
-    save(L)
+    savehot(L)
   end
   local mean = 0
   if best ~= nil then
@@ -362,7 +368,7 @@ local lid = ARGV[7]
 if lid ~= '' and redis.call('ZCARD', EXP) >= MAXE then return {'LEASES'} end
 for _, L in ipairs(active) do take(L, s) end
 if lid ~= '' then addlease(lid, active, s, ARGV[9], ARGV[10], tonumber(ARGV[8])) end
-for _, L in ipairs(active) do save(L) end
+for _, L in ipairs(active) do savehot(L) end
 local out = {'OK'}
 for _, L in ipairs(all) do out[#out + 1] = ref(L) end
 return out
@@ -379,7 +385,7 @@ for _, L in ipairs(all) do
   if L.a then
     giveback(L, s)
     if occ then occupancy(L, occ, s) end
-    save(L)
+    savehot(L)
   end
   out[#out + 1] = ref(L)
 end
@@ -447,7 +453,7 @@ if #totake > 0 then
   if redis.call('ZCARD', EXP) >= MAXE then return {'LEASES'} end
   for _, L in ipairs(totake) do take(L, 1) end
   addlease(ARGV[6], totake, 1, '1', run, V1DUR)
-  for _, L in ipairs(totake) do save(L) end
+  for _, L in ipairs(totake) do savehot(L) end
 end
 local out = {'OK'}
 for _, L in ipairs(all) do
@@ -489,7 +495,7 @@ L.u = NOW
 for i = 0, n - 1 do
   addlease(ARGV[8 + 2 * i], {L}, 1, '1', ARGV[7 + 2 * i], V1DUR)
 end
-save(L)
+savehot(L)
 return {'OK', fmt(revoked)}
 )lua";
 
