@@ -543,7 +543,7 @@ return {'OK', fmt(redis.call('HLEN', NAMES)), fmt(redis.call('ZCARD', EXP))}
 // The prelude's head (arguments, TIME, key names) and only the helpers
 // `body` calls, directly or through other helpers, in the prelude's order:
 // Redis makes each helper's closure on every call of a script, so a script
-// carrying helpers it never calls pays for them (about 0.2 us each).
+// carrying helpers it never calls pays for them (about 0.16 us each).
 std::string WithHelpers(std::string_view body) {
   struct Helper {
     std::string name;
