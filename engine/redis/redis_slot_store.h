@@ -24,6 +24,9 @@
 // (timeout), the script may have run: a refusal is then a possible grant,
 // which the lease's expiry (or a v1 decrement) gives back.
 //
+// hiredis writes with write(2): the process must ignore SIGPIPE (slotd's
+// main does), or a write to a Redis that has gone away kills it.
+//
 // Fair waiting (AcquireOrWait) answers as Acquire: the store has no wait
 // line (main.cc refuses --wait-seconds with it).
 #pragma once
