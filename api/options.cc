@@ -136,7 +136,10 @@ const Setting kSettings[] = {
      }},
     {"--io-threads",
      {},
-     [](std::string_view v, Options* o) { return SetCount(v, 1, 1024, &o->io_threads); }},
+     [](std::string_view v, Options* o) {
+       o->io_threads_given = true;
+       return SetCount(v, 1, 1024, &o->io_threads);
+     }},
     {"--max-limits",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->max_limits); }},
@@ -175,6 +178,7 @@ const Setting kSettings[] = {
     {"--auth-string-file",
      {},
      [](std::string_view v, Options* o) { return SetText(v, &o->auth_string_file); }},
+    {"--store", {}, [](std::string_view v, Options* o) { return SetText(v, &o->store); }},
     // Durability: the data dir and how its journal is written.
     {"--data-dir", {}, [](std::string_view v, Options* o) { return SetText(v, &o->data_dir); }},
     {"--fsync",
@@ -345,7 +349,8 @@ Options (flags override the environment variables named in brackets):
   --threads N                the old name of --max-connections
   --io-threads N             threads serving the connections, each running
                              its own event loop (default: half the cores,
-                             at least 1)
+                             at least 1; with --store redis:// 8, as each
+                             waits on its Redis call)
   --max-limits N             most limits that may exist (default 1000000,
                              about 400 MB); creating one more is answered
                              503 {"detail": "Too many concurrency limits..."}
@@ -373,6 +378,11 @@ Options (flags override the environment variables named in brackets):
   --auth-string-file FILE    "user:password" for HTTP Basic auth, read from
                              FILE (one trailing newline ignored); overrides
                              PREFECT_SERVER_API_AUTH_STRING
+  --store memory|redis://[user:password@]HOST:PORT[/DB]
+                             where limits and leases live: in this process
+                             (memory, the default) or in Redis, shared by
+                             every slotd on it (not with --data-dir or
+                             --wait-seconds; README "Scale-out on Redis")
   --data-dir DIR             keep the state in DIR (created if absent) and
                              recover it at start; one slotd per DIR. Without
                              it slotd keeps everything in memory only

@@ -30,6 +30,7 @@ struct Options {
   size_t max_connections = 10000;           // served at once; --threads is the old name
   // Threads that serve connections, each with its own event loop.
   size_t io_threads = DefaultIoThreads();
+  bool io_threads_given = false;     // --io-threads was on the command line
   size_t max_limits = 1'000'000;     // about 400 MB of limits
   size_t max_leases = 4'000'000;     // about 1 GB of leases
   size_t max_name_bytes = 4096;      // longest limit name, in UTF-8 bytes
@@ -50,6 +51,9 @@ struct Options {
   std::optional<std::string> tls_key;
   int64_t default_limit = 200;    // environment only
   time_t keep_alive_seconds = 5;  // environment only
+  // Where limits and leases live: none (or "memory") in this process, or a
+  // redis:// URL (main.cc parses it; README "Scale-out on Redis").
+  std::optional<std::string> store;
   // Durability (--data-dir): none keeps everything in memory only.
   std::optional<std::string> data_dir;
   FsyncOption fsync = FsyncOption::kAlways;

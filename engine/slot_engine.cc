@@ -39,6 +39,8 @@ const char* StatusName(Status status) {
       return "Unavailable";
     case Status::kWaiting:
       return "Waiting";
+    case Status::kStoreUnavailable:
+      return "StoreUnavailable";
   }
   return "Unknown";
 }

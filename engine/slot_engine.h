@@ -52,6 +52,7 @@ enum class [[nodiscard]] Status {
   kNameTooLong,          // a name to store is longer than EngineOptions::max_name_bytes
   kUnavailable,          // the change sink cannot keep changes now (nothing changed)
   kWaiting,              // in the wait line: WaitTerms::done gives the outcome later
+  kStoreUnavailable,     // a remote store (engine/slot_store.h) cannot be reached now
 };
 // clang-format on
 

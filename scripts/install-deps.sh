@@ -15,6 +15,7 @@ packages=(
   libboost-dev              # Boost.Uuid
   libhowardhinnant-date-dev # timestamps
   libbenchmark-dev          # Google Benchmark
+  libhiredis-dev            # the Redis store (--store redis://, engine/redis/)
   catch2                    # unit and end-to-end tests (Catch2 v2)
   clang-14                  # libFuzzer targets (tests/fuzz), thread-safety analysis
   clang-format-14           # the layout check (scripts/check-format.sh)
@@ -28,7 +29,7 @@ packages=(
   curl                      # bench/http/create_limits.sh
   strace                    # system calls per request (bench/http/profile.sh)
   nginx-light               # fixed-body HTTP anchor (bench/http/anchors.sh)
-  redis-server              # Lua semaphore anchor (bench/http/anchors.sh)
+  redis-server              # Lua semaphore anchor (bench/http/anchors.sh); the Redis store's tests
   redis-tools               # redis-benchmark, redis-cli
 )
 packages+=("$@")

@@ -12,7 +12,7 @@
 #include "api/prefect/event_ring.h"
 #include "api/prefect/log_ring.h"
 #include "api/prefect/server_metrics.h"
-#include "engine/slot_engine.h"
+#include "engine/slot_store.h"
 
 namespace slotd::api {
 
@@ -37,7 +37,7 @@ inline constexpr size_t kDefaultLogRing = 10'000;
 inline constexpr size_t kDefaultEventRing = 10'000;
 
 struct ApiContext {
-  SlotEngine* engine = nullptr;
+  SlotStore* engine = nullptr;  // the store behind every handler
   ApiConfig config;
   // The logs clients sent (POST /api/logs/), shared with whoever else
   // appends to or reads the ring; never null.

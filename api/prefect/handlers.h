@@ -84,7 +84,7 @@ WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer
 // Calls `complete` with `answer` once the calling thread's changes are
 // durable (or with the data-dir 503 if they cannot be), without blocking:
 // at once when nothing is to be waited for, else from the journal's thread.
-void CompleteWhenDurable(SlotEngine& engine, const Deferral::Complete& complete, ApiResponse answer,
+void CompleteWhenDurable(SlotStore& engine, const Deferral::Complete& complete, ApiResponse answer,
                          Undo undo);
 // After the engine answered kWaiting for `wait_id`: defers the answer.
 void DeferAnswer(const HandlerInput& in, WaitId wait_id);
@@ -114,6 +114,8 @@ void RespondNameTooLong(const HandlerInput& in, std::string_view field, std::str
 // 503: the data dir cannot take changes (a full or failing disk), or one
 // made could not be written; reads go on working.
 void RespondUnavailable(ApiResponse* out);
+// 503 with Retry-After: the store (--store redis://...) cannot be reached.
+void RespondStoreUnavailable(ApiResponse* out);
 // The 409 Prefect answers on a duplicate name.
 void RespondNameTaken(ApiResponse* out);
 // Reads a filter body's page (limit and offset). On a body Prefect refuses,

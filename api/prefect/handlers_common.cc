@@ -32,6 +32,8 @@ void RespondOtherStatus(Status status, ApiResponse* out) {
                            "Release a lease or wait for one to expire.");
     case Status::kUnavailable:
       return RespondUnavailable(out);
+    case Status::kStoreUnavailable:
+      return RespondStoreUnavailable(out);
     default:
       return RespondDetail(
           out, 500, std::string("Internal Server Error: engine answered ") + StatusName(status));
@@ -51,6 +53,13 @@ void RespondUnavailable(ApiResponse* out) {
   RespondDetail(out, 503,
                 "The data dir cannot be written (see the server log): changes are refused "
                 "until it can be again, and reads still work.");
+}
+
+void RespondStoreUnavailable(ApiResponse* out) {
+  RespondDetail(out, 503,
+                "The store (--store) cannot be reached (see the server log): slotd keeps "
+                "trying and answers again as soon as it is back; retry after Retry-After.");
+  out->retry_after = "1";
 }
 
 void RespondNameTaken(ApiResponse* out) {

@@ -32,9 +32,11 @@ void WriteLimitFamily(const EngineFigures& figures, const char* name, const char
   }
 }
 
-void WriteLimits(SlotEngine& engine, size_t max_named, MetricsText* text) {
+Status WriteLimits(SlotStore& engine, size_t max_named, MetricsText* text) {
   EngineFigures figures;
-  engine.ReadFigures(max_named, &figures);
+  if (const Status status = engine.ReadFigures(max_named, &figures); status != Status::kOk) {
+    return status;
+  }
   using Sum = EngineFigures::Sum;
   WriteLimitFamily(
       figures, "slotd_limit_limit", "The limit: slots that may be in use at once.",
@@ -62,9 +64,10 @@ void WriteLimits(SlotEngine& engine, size_t max_named, MetricsText* text) {
                "Limits past --metrics-max-limits, shown summed under name=\"\".");
   text->Sample("slotd_limits_summed", {kNotTag}, figures.others[0].count);
   text->Sample("slotd_limits_summed", {kTag}, figures.others[1].count);
+  return Status::kOk;
 }
 
-void WriteEngineTotals(const SlotEngine& engine, const ServerMetrics& metrics, MetricsText* text) {
+void WriteEngineTotals(const SlotStore& engine, const ServerMetrics& metrics, MetricsText* text) {
   const EngineCounters counters = engine.Counters();
   const struct {
     const char* name;
@@ -180,7 +183,12 @@ void HandleMetrics(const HandlerInput& in, ApiResponse* out) {
   out->content_type = kMetricsContentType;
   out->body.clear();
   MetricsText text(&out->body);
-  WriteLimits(*in.context.engine, in.context.config.metrics_max_limits, &text);
+  if (const Status status =
+          WriteLimits(*in.context.engine, in.context.config.metrics_max_limits, &text);
+      status != Status::kOk) {
+    *out = ApiResponse();
+    return RespondOtherStatus(status, out);
+  }
   WriteEngineTotals(*in.context.engine, *in.context.metrics, &text);
   WriteRequests(*in.context.metrics, &text);
   WriteProcess(&text);
@@ -188,9 +196,9 @@ void HandleMetrics(const HandlerInput& in, ApiResponse* out) {
 
 void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
   std::vector<HolderLease> holders;
-  if (IsMissing(in.context.engine->ReadHolders(in.match.param, &holders))) {
-    return RespondDetail(out, 404, "Concurrency Limit not found");
-  }
+  const Status status = in.context.engine->ReadHolders(in.match.param, &holders);
+  if (IsMissing(status)) return RespondDetail(out, 404, "Concurrency Limit not found");
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body.clear();
   JsonWriter writer(&out->body);

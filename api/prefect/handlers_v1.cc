@@ -35,7 +35,7 @@ void HandleV1Create(const HandlerInput& in, ApiResponse* out) {
       in.context.engine->UpsertTagLimit(request.tag, request.concurrency_limit, &limit, &created);
   if (status == Status::kNameTooLong) {
     // The bound is on the stored name, "tag:<tag>".
-    const size_t max_name_bytes = in.context.engine->options().max_name_bytes;
+    const size_t max_name_bytes = in.context.engine->MaxNameBytes();
     const size_t max_tag_bytes = std::max(max_name_bytes, kTagPrefix.size()) - kTagPrefix.size();
     return RespondNameTooLong(in, "tag", request.tag, max_tag_bytes, out);
   }
@@ -70,8 +70,10 @@ void HandleV1Filter(const HandlerInput& in, ApiResponse* out) {
   Page page;
   if (!ReadPageOrRespond(in, &page, out)) return;
   std::vector<LimitSnapshot> limits;
-  in.context.engine->ListLimits(kTagPrefix, static_cast<size_t>(page.offset),
-                                static_cast<size_t>(page.limit), &limits, /*with_holders=*/true);
+  const Status status = in.context.engine->ListLimits(kTagPrefix, static_cast<size_t>(page.offset),
+                                                      static_cast<size_t>(page.limit), &limits,
+                                                      /*with_holders=*/true);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body = ConcurrencyLimitListJson(limits);
 }

@@ -117,8 +117,7 @@ void HandleV2Create(const HandlerInput& in, ApiResponse* out) {
   const Status status = in.context.engine->CreateLimit(spec, &limit);
   if (status == Status::kNameTaken) return RespondNameTaken(out);
   if (status == Status::kNameTooLong) {
-    return RespondNameTooLong(in, "name", spec.name, in.context.engine->options().max_name_bytes,
-                              out);
+    return RespondNameTooLong(in, "name", spec.name, in.context.engine->MaxNameBytes(), out);
   }
   if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 201;
@@ -138,8 +137,9 @@ void HandleV2Filter(const HandlerInput& in, ApiResponse* out) {
   Page page;
   if (!ReadPageOrRespond(in, &page, out)) return;
   std::vector<LimitSnapshot> limits;
-  in.context.engine->ListLimits("", static_cast<size_t>(page.offset),
-                                static_cast<size_t>(page.limit), &limits);
+  const Status status = in.context.engine->ListLimits("", static_cast<size_t>(page.offset),
+                                                      static_cast<size_t>(page.limit), &limits);
+  if (status != Status::kOk) return RespondOtherStatus(status, out);
   out->status = 200;
   out->body = GlobalLimitListJson(limits);
 }
@@ -165,8 +165,7 @@ void HandleV2Update(const HandlerInput& in, ApiResponse* out) {
   if (status == Status::kNameTaken) return RespondNameTaken(out);
   if (status == Status::kNotFound) return RespondDetail(out, 404, kNotFound);
   if (status == Status::kNameTooLong) {
-    return RespondNameTooLong(in, "name", *patch.name, in.context.engine->options().max_name_bytes,
-                              out);
+    return RespondNameTooLong(in, "name", *patch.name, in.context.engine->MaxNameBytes(), out);
   }
   RespondOtherStatus(status, out);
 }
@@ -206,8 +205,9 @@ void HandleV2DecrementWithLease(const HandlerInput& in, ApiResponse* out) {
     return RespondInvalidRequest(in, errors, out);
   // An unknown or already released lease is not an error (Prefect: 204), so
   // both outcomes, kOk and kLeaseNotFound, answer alike.
-  if (in.context.engine->ReleaseLease(lease_id) == Status::kUnavailable) {
-    return RespondUnavailable(out);
+  const Status status = in.context.engine->ReleaseLease(lease_id);
+  if (status != Status::kOk && status != Status::kLeaseNotFound) {
+    return RespondOtherStatus(status, out);
   }
   RespondNoContent(out);
 }

@@ -42,7 +42,7 @@ WaitTerms DeferredTerms(const HandlerInput& in, const WaitPlan& plan, LateAnswer
   return terms;
 }
 
-void CompleteWhenDurable(SlotEngine& engine, const Deferral::Complete& complete, ApiResponse answer,
+void CompleteWhenDurable(SlotStore& engine, const Deferral::Complete& complete, ApiResponse answer,
                          Undo undo) {
   engine.WhenDurable(
       [complete, answer = std::move(answer), undo = std::move(undo)](bool kept) mutable {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -79,6 +80,11 @@ int ParsePort(const std::string& line) {
 
 const char* SlotdBinary() { return SLOTD_BINARY; }
 
+bool OnRedisStore() {
+  const char* store = std::getenv("SLOTD_E2E_STORE");
+  return store != nullptr && std::string_view(store) == "redis";
+}
+
 ServerOptions WithArgs(std::vector<std::string> args) {
   ServerOptions options;
   options.args = std::move(args);
@@ -115,6 +121,14 @@ SlotdProcess::SlotdProcess(ServerOptions options) {
   std::vector<std::string> argv_strings = {SlotdBinary(), "--port", "0"};
   if (options.quiet) argv_strings.push_back("--quiet");
   argv_strings.insert(argv_strings.end(), options.args.begin(), options.args.end());
+  const bool names_store = std::any_of(options.args.begin(), options.args.end(), [](auto& arg) {
+    return arg.starts_with("--store") || arg.starts_with("--data-dir");
+  });
+  if (OnRedisStore() && !names_store) {
+    redis_ = std::make_unique<slotd::test::RedisServer>();
+    argv_strings.push_back("--store");
+    argv_strings.push_back(redis_->url());
+  }
   std::vector<std::string> env_strings = ChildEnvironment(options.env);
   auto argv = CStrings(argv_strings);
   auto envp = CStrings(env_strings);

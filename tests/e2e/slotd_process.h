@@ -6,6 +6,11 @@
 // timeout) and records a test failure unless it exited with status 0, so a
 // crash or a sanitizer report in the server fails the test that caused it.
 // Clients only ever connect to 127.0.0.1.
+//
+// With SLOTD_E2E_STORE=redis in the environment (the e2e-redis ctest
+// label), each server runs on a redis-server of its own (--store
+// redis://...), started before it and stopped after it, unless its args
+// name a store already (--store, --data-dir).
 #ifndef SLOTD_TESTS_E2E_SLOTD_PROCESS_H_
 #define SLOTD_TESTS_E2E_SLOTD_PROCESS_H_
 
@@ -18,6 +23,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/redis/redis_server.h"
 
 namespace slotd::e2e {
 
@@ -79,7 +86,14 @@ class SlotdProcess {
   std::string stdout_rest_;  // bytes read past the first line
   bool stopped_ = false;
   ExitStatus status_;
+  // The server's own Redis (SLOTD_E2E_STORE=redis); a member, so it is
+  // stopped after the destructor's body has stopped the server.
+  std::unique_ptr<slotd::test::RedisServer> redis_;
 };
+
+// Whether the servers of this run keep their limits in Redis
+// (SLOTD_E2E_STORE=redis).
+bool OnRedisStore();
 
 // The path of the slotd binary under test.
 const char* SlotdBinary();

@@ -108,6 +108,7 @@ FuzzServer& FuzzServer::Get() {
 
 void FuzzServer::Reset() {
   context_.engine = nullptr;
+  store_.reset();
   engine_.reset();
   clock_ = std::make_shared<ManualTimeSource>(kStart);
   EngineOptions options;
@@ -116,7 +117,8 @@ void FuzzServer::Reset() {
   options.clock = clock_;
   options.random = std::make_shared<FixedRandomSource>(0.5);
   engine_ = std::make_unique<SlotEngine>(options);
-  context_.engine = engine_.get();
+  store_ = std::make_unique<MemorySlotStore>(*engine_);
+  context_.engine = store_.get();
 
   LimitSnapshot created;
   bool is_new = false;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "api/prefect/dispatch.h"
+#include "engine/memory_slot_store.h"
 
 namespace slotd::fuzz {
 
@@ -42,6 +43,7 @@ class FuzzServer {
 
   std::shared_ptr<ManualTimeSource> clock_;
   std::unique_ptr<SlotEngine> engine_;
+  std::unique_ptr<MemorySlotStore> store_;  // the handlers' view of engine_
   api::ApiContext context_;
   std::string lease_id_;
   size_t inputs_ = 0;

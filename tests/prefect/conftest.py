@@ -5,8 +5,9 @@ prefect.server.api.server:create_app) with SQLite in a temporary folder, the
 in-memory lease storage (Prefect's default) and only the web server: no UI,
 no background services (no scheduler, no lease repossessor), no block
 registration, no telemetry. slotd is the binary in $SLOTD_BINARY (default
-build/slotd), on a free port (--port 0; it prints the port it took), its
-access log (one line a request) in a file the client tests read.
+build/slotd), on a free port (--port 0; it prints the port it took), with
+the extra arguments of $SLOTD_ARGS (e.g. "--store redis://127.0.0.1:6379"
+to run the tests against slotd on Redis), its access log (one line a request) in a file the client tests read.
 
 The real Prefect client (test_client.py) runs in this process: its settings
 are made here, before anything imports `prefect`, from nothing of the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -128,7 +130,8 @@ def slotd_server():
     log = Path(tempfile.mkdtemp(prefix="slotd-")) / "access.log"
     with open(log, "wb") as err:
         process = subprocess.Popen(
-            [binary, "--port", "0"], env=_clean_environment(),
+            [binary, "--port", "0", *shlex.split(os.environ.get("SLOTD_ARGS", ""))],
+            env=_clean_environment(),
             stdout=subprocess.PIPE, stderr=err, text=True,
         )
     line = process.stdout.readline().strip()  # "slotd listening on http://HOST:PORT/api"

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "api/json/python_float_repr.h"
+#include "api/prefect/handlers.h"
+#include "engine/memory_slot_store.h"
 
 namespace slotd::api::test {
 
@@ -26,7 +28,8 @@ class Server {
     options.clock = clock_;
     options.random = std::make_shared<FixedRandomSource>(0.5);
     engine_ = std::make_unique<SlotEngine>(options);
-    context_.engine = engine_.get();
+    store_ = std::make_unique<MemorySlotStore>(*engine_);
+    context_.engine = store_.get();
   }
 
   ApiResponse Call(std::string_view method, std::string_view path, std::string_view body = "",
@@ -52,6 +55,7 @@ class Server {
  private:
   std::shared_ptr<ManualTimeSource> clock_;
   std::unique_ptr<SlotEngine> engine_;
+  std::unique_ptr<MemorySlotStore> store_;
   ApiContext context_;
 };
 
@@ -628,6 +632,18 @@ TEST_CASE("without a deferral nothing waits, whatever the request prefers", "[di
   const ApiResponse answer = server.Call(request);
   CHECK(answer.status == 423);
   CHECK(answer.preference_applied.empty());
+}
+
+TEST_CASE("a store that cannot be reached answers 503 with Retry-After", "[dispatch]") {
+  ApiResponse out;
+  RespondOtherStatus(Status::kStoreUnavailable, &out);
+  CHECK(out.status == 503);
+  CHECK(out.retry_after == "1");
+  CHECK(out.body.find("cannot be reached") != std::string::npos);
+  ApiResponse data_dir;
+  RespondOtherStatus(Status::kUnavailable, &data_dir);
+  CHECK(data_dir.status == 503);
+  CHECK(data_dir.retry_after.empty());
 }
 
 }  // namespace slotd::api::test
