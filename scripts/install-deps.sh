@@ -30,6 +30,7 @@ packages=(
   nginx-light               # fixed-body HTTP anchor (bench/http/anchors.sh)
   redis-server              # Lua semaphore anchor (bench/http/anchors.sh)
   redis-tools               # redis-benchmark, redis-cli
+  linux-perf                # fdatasync counts of bench/durable/run.sh (perf stat)
 )
 packages+=("$@")
 
