@@ -250,11 +250,14 @@ int main(int argc, char** argv) {
   // Every wait ends now (answered 423, or granted), so no answer is left
   // waiting while the server drains.
   engine.EndAllWaits();
+  // What the journal holds is written and fsynced, or, on a failing disk,
+  // cut off and its held answers given as 503: before the drain, so that
+  // no answer waits there for a disk that is not coming back.
+  if (store) store->Stop();
   // Serve returns once the answers being written are complete (at most 30 s).
   server.Stop();
   serving.join();
   engine.StopSweeper();
   engine.StopWaitTimer();
-  if (store) store->Stop();  // what the journal holds is written and fsynced
   return 0;
 }

@@ -125,9 +125,11 @@ class ChangeSink {
   virtual bool ThreadChangesPending() const { return false; }
 
   // AwaitThreadChanges for a thread that must not block (an I/O thread):
-  // calls `done(kept)` exactly once with what AwaitThreadChanges would have
+  // calls `done(kept)` once with what AwaitThreadChanges would have
   // returned, at once on this thread when nothing is to be waited for, else
-  // later from the sink's own thread (so `done` must not block).
+  // later from the sink's own thread (so `done` must not block). A sink that
+  // cannot tell whether a change was kept may never call it (the request
+  // is then left unanswered, as after a timeout).
   virtual void WhenThreadChangesDurable(std::function<void(bool kept)> done) {
     done(AwaitThreadChanges());
   }

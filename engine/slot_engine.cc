@@ -168,6 +168,12 @@ ShardGuard::ShardGuard(SlotEngine::Impl& impl, std::string_view name) : impl_(im
   impl_.shards[inline_[0]]->mutex.Lock();
 }
 
+ShardGuard::ShardGuard(SlotEngine::Impl& impl, Index index) : impl_(impl) {
+  inline_[0] = index.value;
+  locked_ = std::span<size_t>(inline_).first(1);
+  impl_.shards[inline_[0]]->mutex.Lock();
+}
+
 ShardGuard::~ShardGuard() {
   for (size_t i = locked_.size(); i-- > 0;) impl_.shards[locked_[i]]->mutex.Unlock();
 }

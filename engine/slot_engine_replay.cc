@@ -61,6 +61,18 @@ void SlotEngine::Impl::ReplayEndLease(const Uuid& lease_id, std::span<const Limi
 }
 
 Status SlotEngine::Impl::ReplayImage(const LimitImage& image) {
+  // Most images are of a limit already there under the same name: found by
+  // id, without copying its name.
+  bool renamed = false;
+  const Status found = WithLimitById(*this, image.id, [&](LimitState& limit) {
+    if (limit.name() != image.name) {
+      renamed = true;
+      return Status::kOk;
+    }
+    limit.RestoreImage(image);
+    return Status::kOk;
+  });
+  if (found == Status::kOk && !renamed) return Status::kOk;
   std::string current;
   if (!catalog.NameOf(image.id, &current)) {
     ShardGuard guard(*this, image.name);

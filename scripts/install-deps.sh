@@ -31,6 +31,7 @@ packages=(
   nginx-light               # fixed-body HTTP anchor (bench/http/anchors.sh)
   redis-server              # Lua semaphore anchor (bench/http/anchors.sh); the Redis store's tests
   redis-tools               # redis-benchmark, redis-cli
+  linux-perf                # fdatasync counts of bench/durable/run.sh (perf stat)
 )
 packages+=("$@")
 

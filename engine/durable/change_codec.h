@@ -47,7 +47,9 @@ struct FrameRead {
   std::span<const uint8_t> payload;
   size_t size = 0;
 };
-FrameRead ReadFrame(std::span<const uint8_t> bytes);
+// check_crc false: for frames already checked (a snapshot is checked whole
+// before any of it is applied), skipping the CRC's second pass.
+FrameRead ReadFrame(std::span<const uint8_t> bytes, bool check_crc = true);
 
 const char* FrameOutcomeName(FrameRead::Outcome outcome);
 

@@ -159,6 +159,15 @@ bool DurableStore::Compact(std::string* error) {
   if (err == 0) err = WriteAll(fd, FileHeader(kSnapshotEndMagic, records));
   if (err == 0 && ::fdatasync(fd) != 0) err = errno;
   ::close(fd);
+  // The export may hold changes appended after the rotation that are not
+  // yet in the new journal; were it put in place and those writes then
+  // failed, a restart would find changes whose callers were answered 503.
+  // So it goes in place only once every change it can hold is durable.
+  if (err == 0 && !journal_->Flush()) {
+    ::unlink(temporary.c_str());
+    *error = path + ": not put in place: the journal cannot be written";
+    return false;
+  }
   if (err == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) err = errno;
   if (err == 0) err = FsyncDir(options_.dir);
   if (err != 0) {

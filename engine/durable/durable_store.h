@@ -66,8 +66,13 @@ class DurableStore {
   [[nodiscard]] bool Compact(std::string* error);
   uint64_t snapshots_written() const;
 
-  // Stops compaction, writes what the journal holds, unlocks the dir. The
-  // engine stays readable; its changing calls answer kUnavailable after.
+  // Stops compaction, writes what the journal holds (one last try if the
+  // disk is failing; what it cannot write is cut off the journal and its
+  // waiting callers answered false, so 503), unlocks the dir. The engine
+  // stays readable; its changing calls answer kUnavailable after, and a
+  // change that raced the stop is answered false and never written. Called
+  // before the server drains its connections, so that no answer waits on a
+  // disk that is not coming back.
   void Stop();
 
  private:

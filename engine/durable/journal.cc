@@ -102,9 +102,10 @@ bool Journal::AwaitThreadChanges() {
   if (options_.fsync != FsyncMode::kAlways) return true;
   const uint64_t sequence = t_ticket.sequence;
   MutexLock lock(&mutex_);
-  // A failing disk ends the wait at once (the caller answers 503): the
-  // retry that writes the change may come much later, or never.
-  while (synced_ < sequence && !stopped_ && !failing_) durable_.Wait(&mutex_);
+  // A failing disk does not end the wait: the change is in memory and will
+  // be written by the retry that succeeds, so only a stop, which cuts it
+  // off the file, may answer that it was not kept.
+  while (synced_ < sequence && !stopped_) durable_.Wait(&mutex_);
   const bool kept = synced_ >= sequence;
   // Answered either way: this thread's later calls (reads among them) do
   // not wait again for this change.
@@ -123,12 +124,13 @@ void Journal::WhenThreadChangesDurable(std::function<void(bool kept)> done) {
   bool kept = false;
   {
     MutexLock lock(&mutex_);
-    if (synced_ < sequence && !stopped_ && !failing_) {
+    if (synced_ < sequence && !stopped_) {
       callbacks_.emplace(sequence, std::move(done));
       work_.Signal();
       return;
     }
     kept = synced_ >= sequence;
+    if (!kept && sequence <= uncertain_to_) return;  // in doubt: no answer (TakeAnswerable)
   }
   done(kept);
 }
@@ -139,8 +141,15 @@ Journal::Answered Journal::TakeAnswerable() {
   for (auto it = callbacks_.begin(); it != end; ++it)
     answered.emplace_back(std::move(it->second), true);
   callbacks_.erase(callbacks_.begin(), end);
-  if (failing_ || stopped_) {
-    for (auto& [sequence, done] : callbacks_) answered.emplace_back(std::move(done), false);
+  if (stopped_) {
+    // Stopped: what is not fsynced is not in the file and never will be,
+    // except the frames of a failed write whose cut could not be made sure
+    // of (uncertain_to_): those callers get no answer (their connections
+    // close unanswered, as after a timeout), for either answer could be
+    // wrong.
+    for (auto& [sequence, done] : callbacks_) {
+      if (sequence > uncertain_to_) answered.emplace_back(std::move(done), false);
+    }
     callbacks_.clear();
   }
   return answered;
@@ -190,22 +199,32 @@ void Journal::SetFailing(int err, std::string_view what) {
   durable_.SignalAll();
 }
 
+bool Journal::CutBack() {
+  // The size is part of what fdatasync makes durable, so once both succeed
+  // no frame past good_size_ can come back after a crash.
+  const bool cut = ::ftruncate(fd_, static_cast<off_t>(good_size_)) == 0 && ::fdatasync(fd_) == 0;
+  const int err = errno;
+  (void)::lseek(fd_, static_cast<off_t>(good_size_), SEEK_SET);
+  if (!cut) {
+    Log(ErrnoMessage(JournalPath(dir_, file_number()),
+                     "cannot cut the journal back to its last whole frame", err));
+  }
+  return cut;
+}
+
 bool Journal::WriteBatch(bool sync) {
-  const uint64_t before = good_size_;
   if (!batch_.empty()) {
     SealFrames(batch_, 0);
     if (int err = WriteAll(fd_, batch_); err != 0) {
       // Cut back to whole frames, so a retry (or a crash) sees no part of it.
-      (void)::ftruncate(fd_, static_cast<off_t>(before));
-      (void)::lseek(fd_, static_cast<off_t>(before), SEEK_SET);
+      cut_back_ = CutBack();
       SetFailing(err, "write");
       return false;
     }
   }
   if (sync && ::fdatasync(fd_) != 0) {
     const int err = errno;
-    (void)::ftruncate(fd_, static_cast<off_t>(before));
-    (void)::lseek(fd_, static_cast<off_t>(before), SEEK_SET);
+    cut_back_ = CutBack();
     SetFailing(err, "fsync");
     return false;
   }
@@ -293,7 +312,15 @@ void Journal::WriterLoop() {
     durable_.SignalAll();
     const bool stop_now = stopping && (!ok || (pending_.empty() && before_rotation_.empty()));
     if (stop_now) {
-      if (!ok) Log("stopping with changes the journal could not write");
+      if (!ok) {
+        // The last try failed: its frames were cut off the file (their
+        // callers are answered false) unless the cut itself failed.
+        if (!cut_back_) uncertain_to_ = batch_last_;
+        Log(cut_back_ ? "stopping with changes the journal could not write; they were cut off "
+                        "the journal and answered 503"
+                      : "stopping with changes the journal could not write, and could not cut "
+                        "them off: their requests are left unanswered");
+      }
       stopped_ = true;
       durable_.SignalAll();
     }

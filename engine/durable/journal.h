@@ -6,15 +6,23 @@
 // share each fsync, and no file is touched while an engine lock is held.
 //
 // Disk trouble: a write or fsync that fails (ENOSPC, EIO, EFBIG) is undone
-// (the file is cut back to its last good size), the batch is kept in memory
-// and retried every retry_interval, and until a retry succeeds Accepting()
-// is false, so the engine refuses new changes (503) and nothing is half
-// applied. The changes already applied when it failed are written by the
-// retry that succeeds. With kAlways, a caller waiting in AwaitThreadChanges
-// for one of them is answered false as soon as the journal fails (its
-// request answers 503 rather than wait for a disk that may never return):
-// its change is then in doubt, as after a timeout, kept in memory and written
-// by the retry that succeeds, or lost if slotd stops first.
+// (the file is cut back to its last whole frame: ftruncate, then fdatasync
+// so the cut lasts), the batch is kept in memory and retried every
+// retry_interval, and until a retry succeeds Accepting() is false, so the
+// engine refuses new changes (503) and nothing is half applied. The changes
+// already applied when it failed are written by the retry that succeeds.
+//
+// What a caller is told matches the file: with kAlways a caller waiting
+// (AwaitThreadChanges, WhenThreadChangesDurable) is answered true once its
+// change is fsynced, and false only once the journal has stopped and the
+// change is known not to be in the file: appended after the last write, or
+// in a last write that failed and was cut off. While the disk fails the
+// callers are held (a failure is not an answer: the retry may yet write
+// their changes). Stop() makes one last try; if it fails, the frames are
+// cut off and the held callers answered false. If even the cut fails, the
+// callers of that write are never answered by WhenThreadChangesDurable (the
+// file may or may not keep their changes; AwaitThreadChanges, which must
+// return something, returns false).
 //
 // Thread safety: every public member may be called from any thread.
 #pragma once
@@ -78,11 +86,14 @@ class Journal final : public ChangeSink {
   [[nodiscard]] bool Rotate(uint64_t* new_number, std::string* error);
 
   // Blocks until everything appended before the call is written and
-  // fsynced, whatever the mode; false if the journal is failing or stopped.
+  // fsynced, whatever the mode; false at once if the journal is failing or
+  // stopped.
   bool Flush();
 
-  // Writes and fsyncs what is queued (one try if failing), then stops the
-  // writer. Waiters still waiting are answered false. Idempotent.
+  // Writes and fsyncs what is queued (one try if failing; if it fails, its
+  // frames are cut off), then stops the writer. Waiters still waiting are
+  // answered false, and so is every later change: none is written after.
+  // Idempotent.
   void Stop();
 
   uint64_t file_number() const;
@@ -95,6 +106,10 @@ class Journal final : public ChangeSink {
   // Writes batch_ (and fsyncs when `sync`); on failure cuts the file back,
   // logs and marks the journal failing. Writer thread only.
   bool WriteBatch(bool sync);
+  // Cuts the file back to good_size_ and fsyncs the cut; false (logged) if
+  // either fails, when frames past good_size_ may still be in the file.
+  // Writer thread only.
+  bool CutBack();
   bool OpenFile(uint64_t number, uint64_t size, std::string* error);
   void SetFailing(int err, std::string_view what);
   // Takes the WhenThreadChangesDurable callbacks that can be answered now
@@ -121,6 +136,9 @@ class Journal final : public ChangeSink {
   bool failing_ SLOTD_GUARDED_BY(mutex_) = false;
   bool stop_ SLOTD_GUARDED_BY(mutex_) = false;
   bool stopped_ SLOTD_GUARDED_BY(mutex_) = false;  // the writer is gone
+  // Stopped after a last write that failed and could not be cut off: the
+  // changes up to here may or may not be in the file (never answered).
+  uint64_t uncertain_to_ SLOTD_GUARDED_BY(mutex_) = 0;
   // Rotation: the frames appended before the Rotate call, and its outcome.
   bool rotate_wanted_ SLOTD_GUARDED_BY(mutex_) = false;
   std::string before_rotation_ SLOTD_GUARDED_BY(mutex_);
@@ -134,6 +152,7 @@ class Journal final : public ChangeSink {
   // The writer thread's own: the open file and the batch being written.
   int fd_ = -1;
   uint64_t good_size_ = 0;  // bytes of the file that hold whole frames
+  bool cut_back_ = true;    // the last failed write was cut off for sure
   std::string batch_;
   uint64_t batch_last_ = 0;
   bool large_reported_ = false;

@@ -2,12 +2,18 @@
 
 namespace slotd {
 
-bool Catalog::Add(const LimitState& limit) {
+namespace {
+
+size_t HashOf(std::string_view name) { return std::hash<std::string_view>{}(name); }
+
+}  // namespace
+
+bool Catalog::Add(LimitState& limit) {
   IdShard& shard = ShardFor(limit.id());
   MutexLock id_lock(&shard.mutex);
   WriterMutexLock ordered_lock(&ordered_mutex_);
   if (ordered_.size() >= max_limits_) return false;
-  shard.names.emplace(limit.id(), &limit.name());
+  shard.names.emplace(limit.id(), IdShard::Entry{&limit, HashOf(limit.name())});
   ordered_.insert(limit.name());
   return true;
 }
@@ -27,6 +33,8 @@ void Catalog::Rename(LimitState& limit, std::string new_name, TimePoint now, dou
   ordered_.erase(limit.name());
   limit.Rename(std::move(new_name), now, old_max_wait);
   ordered_.insert(limit.name());
+  auto it = shard.names.find(limit.id());
+  if (it != shard.names.end()) it->second.name_hash = HashOf(limit.name());
 }
 
 bool Catalog::NameOf(const Uuid& id, std::string* name) const {
@@ -34,7 +42,17 @@ bool Catalog::NameOf(const Uuid& id, std::string* name) const {
   MutexLock lock(&shard.mutex);
   auto it = shard.names.find(id);
   if (it == shard.names.end()) return false;
-  name->assign(*it->second);
+  name->assign(it->second.limit->name());
+  return true;
+}
+
+bool Catalog::Locate(const Uuid& id, LimitState** limit, size_t* name_hash) const {
+  IdShard& shard = ShardFor(id);
+  MutexLock lock(&shard.mutex);
+  auto it = shard.names.find(id);
+  if (it == shard.names.end()) return false;
+  *limit = it->second.limit;
+  *name_hash = it->second.name_hash;
   return true;
 }
 

@@ -1,8 +1,9 @@
 // Catalog: the engine's two indexes beside the limit shards, id -> name and
 // names in order. Internal to the engine.
 //
-// It stores no names of its own: each entry points at the name inside the
-// limit's LimitState, so a limit's name lives in memory once. That is safe
+// It stores no names of its own: each entry points at the limit's
+// LimitState (with the hash of its name), so a limit's name lives in memory
+// once. That is safe
 // because the name is only changed (Rename) and the LimitState only freed
 // (after Remove) with the catalog's locks held exclusively, and readers copy
 // the name out under those locks.
@@ -33,7 +34,7 @@ class Catalog {
   // Indexes `limit` (the caller holds its shard lock; the LimitState must
   // stay at its address until Remove). False, indexing nothing, if the
   // catalog already holds max_limits limits.
-  [[nodiscard]] bool Add(const LimitState& limit);
+  [[nodiscard]] bool Add(LimitState& limit);
   // Drops `limit` from both indexes; call before freeing it.
   void Remove(const LimitState& limit);
   // Renames `limit` (see LimitState::Rename) and re-indexes it.
@@ -41,6 +42,13 @@ class Catalog {
 
   // Copies the name of limit `id` into *name; false if there is none.
   [[nodiscard]] bool NameOf(const Uuid& id, std::string* name) const;
+  // Where limit `id` is, without copying its name: the limit and the hash
+  // of its name (std::hash<std::string_view>, which picks its shard). False
+  // if there is none. The pointer may only be followed while holding the
+  // shard lock that hash picks, and after a second Locate under that lock
+  // has given the same limit and hash (a limit is only added, renamed or
+  // removed with the locks of the shards of its names held).
+  [[nodiscard]] bool Locate(const Uuid& id, LimitState** limit, size_t* name_hash) const;
   // Names starting with `prefix`, in order, skipping `offset` of them, at
   // most `max_count`.
   void ListNames(std::string_view prefix, size_t offset, size_t max_count,
@@ -51,7 +59,11 @@ class Catalog {
   static constexpr size_t kIdShards = 32;
   struct alignas(64) IdShard {  // aligned: no false sharing between shards
     Mutex mutex;
-    std::unordered_map<Uuid, const std::string*, UuidHash> names SLOTD_GUARDED_BY(mutex);
+    struct Entry {
+      LimitState* limit;
+      size_t name_hash;
+    };
+    std::unordered_map<Uuid, Entry, UuidHash> names SLOTD_GUARDED_BY(mutex);
   };
   IdShard& ShardFor(const Uuid& id) const { return id_shards_[UuidHash{}(id) % kIdShards]; }
 

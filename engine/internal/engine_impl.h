@@ -51,7 +51,9 @@ struct alignas(64) LimitShard {
 struct SlotEngine::Impl {
   explicit Impl(const EngineOptions& options);
 
-  size_t ShardIndex(std::string_view name) const { return NameHash{}(name) % shards.size(); }
+  size_t ShardIndex(std::string_view name) const { return ShardIndexOfHash(NameHash{}(name)); }
+  // The same from the name's hash (Catalog::Locate gives it).
+  size_t ShardIndexOfHash(size_t name_hash) const { return name_hash % shards.size(); }
 
   // The limits of the shard `name` picks. Caller holds that shard's lock (a
   // ShardGuard naming `name`); the analysis cannot see it, as the shard is
@@ -170,6 +172,11 @@ class ShardGuard {
   ShardGuard(SlotEngine::Impl& impl,
              std::span<const std::string_view> names) SLOTD_NO_THREAD_SAFETY_ANALYSIS;
   ShardGuard(SlotEngine::Impl& impl, std::string_view name) SLOTD_NO_THREAD_SAFETY_ANALYSIS;
+  // The one shard `index` (< impl.shards.size()).
+  struct Index {
+    size_t value;
+  };
+  ShardGuard(SlotEngine::Impl& impl, Index index) SLOTD_NO_THREAD_SAFETY_ANALYSIS;
   ~ShardGuard() SLOTD_NO_THREAD_SAFETY_ANALYSIS;
   ShardGuard(const ShardGuard&) = delete;
   ShardGuard& operator=(const ShardGuard&) = delete;
@@ -227,6 +234,27 @@ void UniqueNames(std::span<const std::string_view> names, std::vector<std::strin
 
 namespace slotd {
 
+// WithLimit for an id, without copying the name or looking it up by name:
+// the catalog says where the limit is and which shard its name picks; under
+// that shard's lock, a second look that agrees makes the limit safe to use
+// (see Catalog::Locate).
+template <typename Fn>
+Status WithLimitById(SlotEngine::Impl& impl, const Uuid& id, Fn&& fn) {
+  for (;;) {
+    LimitState* seen = nullptr;
+    size_t hash = 0;
+    if (!impl.catalog.Locate(id, &seen, &hash)) return Status::kNotFound;
+    const size_t index = impl.ShardIndexOfHash(hash);
+    ShardGuard guard(impl, ShardGuard::Index{index});
+    LimitState* limit = nullptr;
+    if (impl.catalog.Locate(id, &limit, &hash) && limit == seen &&
+        impl.ShardIndexOfHash(hash) == index) {
+      return fn(*limit);
+    }
+    // Renamed or deleted between the catalog read and the lock: look again.
+  }
+}
+
 // Runs fn(LimitState&) with the shard of the limit `key` names locked, and
 // returns its Status; kNotFound if there is no such limit. An id is resolved
 // through the catalog; a rename racing the lookup is retried.
@@ -237,15 +265,7 @@ Status WithLimit(SlotEngine::Impl& impl, const LimitKey& key, Fn&& fn) {
     LimitState* limit = impl.FindLocked(*name);
     return limit ? fn(*limit) : Status::kNotFound;
   }
-  const Uuid& id = std::get<Uuid>(key);
-  std::string name;
-  for (;;) {
-    if (!impl.catalog.NameOf(id, &name)) return Status::kNotFound;
-    ShardGuard guard(impl, name);
-    LimitState* limit = impl.FindLocked(name);
-    if (limit && limit->id() == id) return fn(*limit);
-    // Renamed or deleted between the catalog read and the lock: look again.
-  }
+  return WithLimitById(impl, std::get<Uuid>(key), std::forward<Fn>(fn));
 }
 
 }  // namespace slotd

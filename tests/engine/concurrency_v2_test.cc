@@ -239,5 +239,70 @@ TEST_CASE("deleting and recreating a limit while others hold it leaves no slot b
   CHECK(t.engine().LimitCount() == 2);
 }
 
+// A lease release finds its limits by id (WithLimitById: the catalog's
+// address and name hash, checked again under the shard lock); a rename moves
+// the limit to another shard under both locks. Racing them must neither
+// lose a release nor touch a limit through a stale address.
+TEST_CASE(
+    "releasing leases by id while their limit is renamed back and forth gives every slot back",
+    "[concurrency]") {
+  TestEngine t(FewShards());
+  const Uuid id = t.Create("r0", 1000000).id;
+  Violations violations;
+  std::atomic<bool> workers_done{false};
+  std::atomic<int> renames{0};
+  std::atomic<int> released{0};
+  std::thread churn([&] {
+    int next = 1;
+    while (!workers_done.load()) {
+      LimitPatch patch;
+      patch.name = "r" + std::to_string(next % 2);
+      violations.Expect("UpdateLimit", t.engine().UpdateLimit(id, patch));
+      renames.fetch_add(1);
+      ++next;
+      std::this_thread::yield();
+    }
+  });
+  RunThreads(kThreads, [&](int index) {
+    (void)index;
+    AcquireOutcome out;
+    for (int i = 0; i < kIterations; ++i) {
+      // Under one of its two names, whichever it has now.
+      Status status = Status::kNotFound;
+      for (const char* name : {"r0", "r1", "r0"}) {
+        const std::string_view names[] = {name};
+        AcquireRequest acquire;
+        acquire.names = names;
+        acquire.lease = LeaseTerms{std::chrono::hours(1), std::nullopt};
+        status = t.engine().Acquire(acquire, &out);
+        if (status != Status::kNotFound) break;
+      }
+      if (status == Status::kNotFound) continue;  // renamed under each try
+      if (status != Status::kOk) {
+        violations.Add(std::string("Acquire: ") + StatusName(status));
+        continue;
+      }
+      if (t.engine().RenewLease(out.lease_id, std::chrono::seconds(60)) != Status::kOk) {
+        violations.Add("a lease could not be renewed");
+      }
+      if (t.engine().ReleaseLease(out.lease_id) != Status::kOk) {
+        violations.Add("a lease vanished");
+      } else {
+        released.fetch_add(1);
+      }
+    }
+  });
+  workers_done.store(true);
+  churn.join();
+  CHECK_NO_VIOLATIONS(violations);
+  CHECK(renames.load() > 0);
+  CHECK(released.load() > 0);
+  LimitSnapshot limit;
+  REQUIRE(t.engine().ReadLimit(id, &limit) == Status::kOk);
+  CHECK(limit.active_slots == 0);
+  CHECK(t.engine().LeaseCount() == 0);
+  CHECK(t.engine().LimitCount() == 1);
+}
+
 }  // namespace
 }  // namespace slotd::test
