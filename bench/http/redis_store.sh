@@ -9,7 +9,9 @@
 #            redis-benchmark: what the Redis store's floor would be without
 #            HTTP and without slotd's scripts;
 # and the Redis round trips per HTTP request, from Redis's own count of
-# EVALSHA calls (INFO commandstats) over the requests wrk counted.
+# FCALL calls (INFO commandstats; EVALSHA too, for a slotd from before the
+# store used Redis Functions) over the requests wrk counted, and the time
+# Redis spent in each (its usec per call, one slotd).
 #
 #   bench/http/redis_store.sh [SLOTD_BINARY]
 #
@@ -59,8 +61,10 @@ create_cycle "$memory_url"
 create_cycle "$a_url"  # b shares it through Redis
 bench_log "memory slotd $memory_url, Redis slotd $a_url and $b_url on $store_url; raw output in $OUT_DIR"
 
-evalsha_calls() {
-  "${rcli[@]}" INFO commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' | tr -d '\r'
+# "calls usec" of the store's commands (FCALL and EVALSHA) so far.
+store_calls() {
+  "${rcli[@]}" INFO commandstats | tr -d '\r' |
+    awk -F'[:=,]' '/^cmdstat_(fcall|evalsha):/ { c += $3; u += $5 } END { printf "%d %d\n", c, u }'
 }
 requests_of() { sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$1"; }
 check() {
@@ -89,20 +93,21 @@ for round in $(seq "$ROUNDS"); do
         check "$kind" "$line"
         ;;
       redis1)
-        before=$(evalsha_calls)
+        read -r before before_us < <(store_calls)
         line=$(bench_wrk "$raw" v2_cycle "$CONNECTIONS" "$DURATION" "$a_url")
-        after=$(evalsha_calls)
+        read -r after after_us < <(store_calls)
         check "$kind" "$line"
         line="$line round_trips=$(awk -v c=$((after - before)) -v n="$(requests_of "$raw")" \
-          'BEGIN { printf "%.3f", c / n }')"
+          'BEGIN { printf "%.3f", c / n }') redis_us=$(awk -v c=$((after - before)) \
+          -v u=$((after_us - before_us)) 'BEGIN { printf "%.2f", u / c }')"
         ;;
       redis2)
-        before=$(evalsha_calls)
+        read -r before _ < <(store_calls)
         bench_wrk "$raw.a" v2_cycle "$half" "$DURATION" "$a_url" >"$raw.line_a" &
         wrk_a=$!
         bench_wrk "$raw.b" v2_cycle "$half" "$DURATION" "$b_url" >"$raw.line_b"
         wait "$wrk_a"
-        after=$(evalsha_calls)
+        read -r after _ < <(store_calls)
         line_a=$(cat "$raw.line_a")
         line_b=$(cat "$raw.line_b")
         check "$kind a" "$line_a"
@@ -135,6 +140,7 @@ awk -v out="$OUT_DIR/redis_store.txt" -v conns="$CONNECTIONS" -v rounds="$ROUNDS
     for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
     kind = f["kind"]; k = ++n[kind]
     rps[kind, k] = f["rps"]; p99[kind, k] = f["p99_us"]; rt[kind, k] = f["round_trips"]
+    us[kind, k] = f["redis_us"]
   }
   END {
     split("memory redis1 redis2 lua", order, " ")
@@ -146,12 +152,16 @@ awk -v out="$OUT_DIR/redis_store.txt" -v conns="$CONNECTIONS" -v rounds="$ROUNDS
     printf "%-40s %10s %10s %12s\n", "", "req/s", "p99", "Redis trips"
     for (o = 1; o <= 4; o++) {
       s = order[o]
-      for (k = 1; k <= n[s]; k++) { a[k] = rps[s, k]; b[k] = p99[s, k]; c[k] = rt[s, k] }
-      R[s] = median(a, n[s]); P[s] = median(b, n[s]); T[s] = median(c, n[s])
+      for (k = 1; k <= n[s]; k++) {
+        a[k] = rps[s, k]; b[k] = p99[s, k]; c[k] = rt[s, k]; d[k] = us[s, k]
+      }
+      R[s] = median(a, n[s]); P[s] = median(b, n[s]); T[s] = median(c, n[s]); U[s] = median(d, n[s])
       printf "%-40s %10.0f %8.2f ms %12s\n", label[s], R[s], P[s] / 1000, (s ~ /redis/ ? sprintf("%.2f", T[s]) : "-")
       printf "%s_rps=%.0f %s_p99_us=%d %s_round_trips=%s\n", s, R[s], s, P[s], s, T[s] > out
     }
     printf "\nRedis slotd / memory slotd = %.2f (target >= 0.5: %s)\n", R["redis1"] / R["memory"], (R["redis1"] / R["memory"] >= 0.5 ? "met" : "missed")
     printf "two on Redis / one on Redis = %.2f\n", R["redis2"] / R["redis1"]
+    printf "Redis time per store call, one slotd = %.2f us\n", U["redis1"]
+    printf "redis1_us_per_call=%.2f\n", U["redis1"] > out
     printf "Redis slotd / Redis Lua semaphore = %.2f\n", R["redis1"] / R["lua"]
   }' "$OUT_DIR/runs.txt"

@@ -1,11 +1,12 @@
-// The Lua scripts of the Redis store: one per operation, each the shared
-// prelude followed by the operation's body, so every operation is one
-// atomic EVALSHA. The key layout is in redis_slot_store.h.
+// The Lua functions of the Redis store: one library, the shared prelude
+// (made once when Redis loads the library) and one function per operation,
+// so every operation is one atomic FCALL. The key layout is in
+// redis_slot_store.h.
 //
 // Calling convention: KEYS[1] is the deployment's key prefix "{slotd}" (its
-// hash tag puts every key the script builds from it in one cluster slot);
+// hash tag puts every key the function builds from it in one cluster slot);
 // ARGV[1..4] are the tag wait, the slot wait, the limit cap and the lease
-// cap; the operation's own arguments follow from ARGV[5]. Every script
+// cap; the operation's own arguments follow from ARGV[5]. Every function
 // answers an array whose first element is its outcome ("OK", "NOTFOUND",
 // ...); numbers travel as strings ("%.17g"), so no double loses a digit.
 #include "engine/redis/redis_scripts.h"
@@ -21,31 +22,46 @@ namespace {
 // The arithmetic is LimitState's (engine/internal/limit_state.cc) and
 // MeanRetryAfter's (engine/internal/retry_after.cc), line for line.
 constexpr const char* kPrelude = R"lua(
-local P = KEYS[1]
-local TAGW = tonumber(ARGV[1])
-local SLOTW = tonumber(ARGV[2])
-local MAXL = tonumber(ARGV[3])
-local MAXE = tonumber(ARGV[4])
-local T = redis.call('TIME')
-local NOW = tonumber(T[1]) * 1000000 + tonumber(T[2])
+local KEYS, ARGV, P, TAGW, SLOTW, MAXL, MAXE, NOW, NAMES, LEX, EXP
 local EPS = 1e-9
 local MAXC = 9007199254740991
 local V1DUR = 24 * 36525 * 3600 * 1000000
-local function fmt(x) return string.format('%.17g', x) end
+-- Each function's first step: its arguments, the time and the key names.
+local function begin(keys, args)
+  KEYS, ARGV, P = keys, args, keys[1]
+  TAGW = tonumber(ARGV[1])
+  SLOTW = tonumber(ARGV[2])
+  MAXL = tonumber(ARGV[3])
+  MAXE = tonumber(ARGV[4])
+  local T = redis.call('TIME')
+  NOW = tonumber(T[1]) * 1000000 + tonumber(T[2])
+  NAMES = P .. ':names'
+  LEX = P .. ':lex'
+  EXP = P .. ':exp'
+end
+-- Numbers as text without losing a digit: an integer (most are: times in
+-- microseconds, counts) as %d, which is twice as fast as %.17g.
+local function fmt(x)
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then
+    return string.format('%d', x)
+  end
+  return string.format('%.17g', x)
+end
 local function lkey(id) return P .. ':l:' .. id end
 local function hkey(id) return P .. ':h:' .. id end
 local function ekey(id) return P .. ':e:' .. id end
 local function rkey(id, run) return P .. ':r:' .. id .. ':' .. run end
-local NAMES = P .. ':names'
-local LEX = P .. ':lex'
-local EXP = P .. ':exp'
+-- A limit is one string: its 11 numbers as little-endian doubles (exact,
+-- and packed and unpacked in C, where formatting them as text cost most of
+-- a call), then its name.
+local LFORM = '<ddddddddddd'
+local LNAME = 11 * 8 + 1
 local function load(id)
-  local v = redis.call('HMGET', lkey(id), 'n', 'c', 'u', 'a', 'l', 'd', 'o', 'al', 'alt', 'dl',
-    'dlt', 'q')
-  if not v[1] then return nil end
-  return {id = id, n = v[1], c = tonumber(v[2]), u = tonumber(v[3]), a = v[4] == '1',
-    l = tonumber(v[5]), d = tonumber(v[6]), o = tonumber(v[7]), al = tonumber(v[8]),
-    alt = tonumber(v[9]), dl = tonumber(v[10]), dlt = tonumber(v[11]), q = tonumber(v[12])}
+  local v = redis.call('GET', lkey(id))
+  if not v then return nil end
+  local c, u, a, l, d, o, al, alt, dl, dlt, q = struct.unpack(LFORM, v)
+  return {id = id, n = string.sub(v, LNAME), c = c, u = u, a = a == 1, l = l, d = d, o = o,
+    al = al, alt = alt, dl = dl, dlt = dlt, q = q}
 end
 local function byname(name)
   local id = redis.call('HGET', NAMES, name)
@@ -57,15 +73,8 @@ local function bykey(kind, key)
   return byname(key)
 end
 local function save(L)
-  redis.call('HSET', lkey(L.id), 'n', L.n, 'c', fmt(L.c), 'u', fmt(L.u), 'a', L.a and '1' or '0',
-    'l', fmt(L.l), 'd', fmt(L.d), 'o', fmt(L.o), 'al', fmt(L.al), 'alt', fmt(L.alt),
-    'dl', fmt(L.dl), 'dlt', fmt(L.dlt), 'q', fmt(L.q))
-end
--- The fields a grant, a refusal or a release changes: the levels, the
--- occupancy average, the lease sequence and the update time.
-local function savehot(L)
-  redis.call('HSET', lkey(L.id), 'u', fmt(L.u), 'o', fmt(L.o), 'al', fmt(L.al), 'alt', fmt(L.alt),
-    'dl', fmt(L.dl), 'dlt', fmt(L.dlt), 'q', fmt(L.q))
+  redis.call('SET', lkey(L.id), struct.pack(LFORM, L.c, L.u, L.a and 1 or 0, L.l, L.d, L.o, L.al,
+    L.alt, L.dl, L.dlt, L.q) .. L.n)
 end
 local function maxwait(L)
   if string.sub(L.n, 1, 4) == 'tag:' then return TAGW end
@@ -175,7 +184,7 @@ local function endlease(lid, at, record)
       if L then
         giveback(L, s)
         if record then occupancy(L, occ, s) end
-        savehot(L)
+        save(L)
       end
     end
     if v[2] == '1' then redis.call('SREM', rkey(id, v[3]), lid) end
@@ -356,7 +365,7 @@ if not fits then
       bestb = b
     end
     deny(L, s)
-    savehot(L)
+    save(L)
   end
   local mean = 0
   if best ~= nil then
@@ -372,7 +381,7 @@ local lid = ARGV[7]
 if lid ~= '' and redis.call('ZCARD', EXP) >= MAXE then return {'LEASES'} end
 for _, L in ipairs(active) do take(L, s) end
 if lid ~= '' then addlease(lid, active, s, ARGV[9], ARGV[10], tonumber(ARGV[8])) end
-for _, L in ipairs(active) do savehot(L) end
+for _, L in ipairs(active) do save(L) end
 local out = {'OK'}
 for _, L in ipairs(all) do out[#out + 1] = ref(L) end
 return out
@@ -389,7 +398,7 @@ for _, L in ipairs(all) do
   if L.a then
     giveback(L, s)
     if occ then occupancy(L, occ, s) end
-    savehot(L)
+    save(L)
   end
   out[#out + 1] = ref(L)
 end
@@ -457,7 +466,7 @@ if #totake > 0 then
   if redis.call('ZCARD', EXP) >= MAXE then return {'LEASES'} end
   for _, L in ipairs(totake) do take(L, 1) end
   addlease(ARGV[6], totake, 1, '1', run, V1DUR)
-  for _, L in ipairs(totake) do savehot(L) end
+  for _, L in ipairs(totake) do save(L) end
 end
 local out = {'OK'}
 for _, L in ipairs(all) do
@@ -499,7 +508,7 @@ L.u = NOW
 for i = 0, n - 1 do
   addlease(ARGV[8 + 2 * i], {L}, 1, '1', ARGV[7 + 2 * i], V1DUR)
 end
-savehot(L)
+save(L)
 return {'OK', fmt(revoked)}
 )lua";
 
@@ -540,130 +549,82 @@ constexpr const char* kCounts = R"lua(
 return {'OK', fmt(redis.call('HLEN', NAMES)), fmt(redis.call('ZCARD', EXP))}
 )lua";
 
-// The prelude's head (arguments, TIME, key names) and only the helpers
-// `body` calls, directly or through other helpers, in the prelude's order:
-// Redis makes each helper's closure on every call of a script, so a script
-// carrying helpers it never calls pays for them (about 0.16 us each).
-std::string WithHelpers(std::string_view body) {
-  struct Helper {
-    std::string name;
-    std::string text;
-    bool needed = false;
-  };
-  const std::string_view prelude = kPrelude;
-  constexpr std::string_view kFirst = "local function load(";
-  const size_t first = prelude.find(kFirst);
-  std::string head(prelude.substr(0, first));
-  std::vector<Helper> helpers;
-  size_t at = first;
-  while (at < prelude.size()) {
-    // From past this helper's own definition line (its comment lines come
-    // first).
-    size_t next = prelude.find("\nlocal function ", prelude.find("local function ", at));
-    // A helper's comment lines belong to it: cut before them.
-    while (next != std::string_view::npos) {
-      const size_t line = prelude.rfind('\n', next - 1);
-      if (line == std::string_view::npos || prelude.substr(line + 1, 2) != "--") break;
-      next = line;
-    }
-    const size_t end = next == std::string_view::npos ? prelude.size() : next + 1;
-    std::string text(prelude.substr(at, end - at));
-    const size_t name_at =
-        text.find("local function ") + std::string_view("local function ").size();
-    helpers.push_back({text.substr(name_at, text.find('(', name_at) - name_at), text});
-    at = end;
-  }
-  // Whether `text` calls `name`: "name(" not preceded by a name character.
-  const auto calls = [](std::string_view text, const std::string& name) {
-    const std::string call = name + "(";
-    for (size_t i = text.find(call); i != std::string_view::npos; i = text.find(call, i + 1)) {
-      const char before = i == 0 ? ' ' : text[i - 1];
-      if (!std::isalnum(static_cast<unsigned char>(before)) && before != '_' && before != '.' &&
-          before != ':') {
-        return true;
-      }
-    }
-    return false;
-  };
-  std::vector<std::string_view> pending = {body};
-  while (!pending.empty()) {
-    const std::string_view text = pending.back();
-    pending.pop_back();
-    for (Helper& helper : helpers) {
-      // A helper's own definition line names it: look past it.
-      if (!helper.needed && calls(text, helper.name) &&
-          text.find("local function " + helper.name + "(") == std::string_view::npos) {
-        helper.needed = true;
-        pending.push_back(helper.text);
-      }
-    }
-  }
-  std::string script = head;
-  for (const Helper& helper : helpers) {
-    if (helper.needed) script += helper.text;
-  }
-  script += body;
-  return script;
-}
-
 }  // namespace
 
-std::string ScriptText(Script script) {
-  const char* body = nullptr;
+const char* FunctionName(Script script) {
   switch (script) {
     case Script::kCreate:
-      body = kCreate;
-      break;
+      return "slotd_create";
     case Script::kRead:
-      body = kRead;
-      break;
+      return "slotd_read";
     case Script::kList:
-      body = kList;
-      break;
+      return "slotd_list";
     case Script::kUpdate:
-      body = kUpdate;
-      break;
+      return "slotd_update";
     case Script::kDelete:
-      body = kDelete;
-      break;
+      return "slotd_delete";
     case Script::kAcquire:
-      body = kAcquire;
-      break;
+      return "slotd_acquire";
     case Script::kRelease:
-      body = kRelease;
-      break;
+      return "slotd_release";
     case Script::kRenew:
-      body = kRenew;
-      break;
+      return "slotd_renew";
     case Script::kReleaseLease:
-      body = kReleaseLease;
-      break;
+      return "slotd_release_lease";
     case Script::kSweep:
-      body = kSweep;
-      break;
+      return "slotd_sweep";
     case Script::kUpsertTag:
-      body = kUpsertTag;
-      break;
+      return "slotd_upsert_tag";
     case Script::kIncrementV1:
-      body = kIncrementV1;
-      break;
+      return "slotd_increment_v1";
     case Script::kDecrementV1:
-      body = kDecrementV1;
-      break;
+      return "slotd_decrement_v1";
     case Script::kResetTag:
-      body = kResetTag;
-      break;
+      return "slotd_reset_tag";
     case Script::kHolders:
-      body = kHolders;
-      break;
+      return "slotd_holders";
     case Script::kFigures:
-      body = kFigures;
-      break;
+      return "slotd_figures";
     case Script::kCounts:
-      body = kCounts;
-      break;
+      return "slotd_counts";
   }
-  return WithHelpers(body);
+  return "";
+}
+
+std::string LibraryText() {
+  struct Body {
+    Script script;
+    const char* text;
+  };
+  static constexpr Body kBodies[] = {
+      {Script::kCreate, kCreate},
+      {Script::kRead, kRead},
+      {Script::kList, kList},
+      {Script::kUpdate, kUpdate},
+      {Script::kDelete, kDelete},
+      {Script::kAcquire, kAcquire},
+      {Script::kRelease, kRelease},
+      {Script::kRenew, kRenew},
+      {Script::kReleaseLease, kReleaseLease},
+      {Script::kSweep, kSweep},
+      {Script::kUpsertTag, kUpsertTag},
+      {Script::kIncrementV1, kIncrementV1},
+      {Script::kDecrementV1, kDecrementV1},
+      {Script::kResetTag, kResetTag},
+      {Script::kHolders, kHolders},
+      {Script::kFigures, kFigures},
+      {Script::kCounts, kCounts},
+  };
+  std::string text = "#!lua name=" + std::string(kLibraryName) + "\n";
+  text += kPrelude;
+  for (const Body& body : kBodies) {
+    text += "redis.register_function('";
+    text += FunctionName(body.script);
+    text += "', function(keys, args)\nbegin(keys, args)\n";
+    text += body.text;
+    text += "end)\n";
+  }
+  return text;
 }
 
 }  // namespace slotd::redis

@@ -1,4 +1,4 @@
-// The Lua scripts of the Redis store (redis_scripts.cc says their calling
+// The Lua functions of the Redis store (redis_scripts.cc says their calling
 // convention). Internal to engine/redis/.
 #pragma once
 
@@ -27,7 +27,13 @@ enum class Script {
 };
 inline constexpr int kScriptCount = static_cast<int>(Script::kCounts) + 1;
 
-// The whole text of one script: the shared prelude, then its body.
-std::string ScriptText(Script script);
+// The Redis Functions library holding every operation: loaded once with
+// FUNCTION LOAD REPLACE, so the prelude's helpers are made once, not on
+// every call as they are for EVAL scripts; each operation is FCALL of its
+// function.
+inline constexpr const char* kLibraryName = "slotd";
+std::string LibraryText();
+// The name `script`'s function is registered under in the library.
+const char* FunctionName(Script script);
 
 }  // namespace slotd::redis

@@ -122,7 +122,7 @@ RedisSlotStore::RedisSlotStore(RedisStoreOptions options) : options_(std::move(o
   if (!options_.engine.clock) options_.engine.clock = std::make_shared<SystemTimeSource>();
   if (!options_.engine.random) options_.engine.random = std::make_shared<ThreadLocalRandomSource>();
   options_.connections = std::max<size_t>(options_.connections, 1);
-  for (int i = 0; i < kScriptCount; ++i) scripts_[i] = ScriptText(static_cast<Script>(i));
+  library_ = LibraryText();
   const auto cap = [](size_t value) {
     return value >= (size_t{1} << 53) ? std::string("9007199254740991") : std::to_string(value);
   };
@@ -134,7 +134,7 @@ std::unique_ptr<RedisSlotStore> RedisSlotStore::Open(RedisStoreOptions options,
                                                      std::string* error) {
   std::unique_ptr<RedisSlotStore> store(new RedisSlotStore(std::move(options)));
   Context context = store->Connect(error);
-  if (!context || !store->LoadScripts(context.get(), error)) return nullptr;
+  if (!context || !store->LoadLibrary(context.get(), error)) return nullptr;
   {
     MutexLock lock(&store->pool_mutex_);
     ++store->open_;  // the pool's first connection
@@ -194,18 +194,15 @@ RedisSlotStore::Context RedisSlotStore::Connect(std::string* error) {
   return context;
 }
 
-bool RedisSlotStore::LoadScripts(redisContext* context, std::string* error) {
-  for (int i = 0; i < kScriptCount; ++i) {
-    const char* argv[] = {"SCRIPT", "LOAD", scripts_[i].c_str()};
-    const size_t lengths[] = {6, 4, scripts_[i].size()};
-    Count(round_trips_);
-    Reply reply(static_cast<redisReply*>(redisCommandArgv(context, 3, argv, lengths)));
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-      *error = std::string("Redis did not load slotd's scripts: ") +
-               (reply ? std::string(reply->str, reply->len) : std::string(context->errstr));
-      return false;
-    }
-    shas_[i].assign(reply->str, reply->len);
+bool RedisSlotStore::LoadLibrary(redisContext* context, std::string* error) {
+  const char* argv[] = {"FUNCTION", "LOAD", "REPLACE", library_.c_str()};
+  const size_t lengths[] = {8, 4, 7, library_.size()};
+  Count(round_trips_);
+  Reply reply(static_cast<redisReply*>(redisCommandArgv(context, 4, argv, lengths)));
+  if (!reply || reply->type != REDIS_REPLY_STRING) {
+    *error = std::string("Redis did not load slotd's functions: ") +
+             (reply ? std::string(reply->str, reply->len) : std::string(context->errstr));
+    return false;
   }
   return true;
 }
@@ -252,19 +249,17 @@ void RedisSlotStore::ReturnConnection(Context context, bool broken) {
 
 Status RedisSlotStore::RunOnce(redisContext* context, Script script,
                                const std::vector<std::string>& args, Reply* reply, bool* broken) {
-  const int index = static_cast<int>(script);
-  const std::string key_count = "1";
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   argv.reserve(4 + fixed_args_.size() + args.size());
-  const auto add = [&](const std::string& word) {
+  lengths.reserve(argv.capacity());
+  const auto add = [&](std::string_view word) {
     argv.push_back(word.data());
     lengths.push_back(word.size());
   };
-  static const std::string kEvalSha = "EVALSHA";
-  add(kEvalSha);
-  add(shas_[index]);
-  add(key_count);
+  add("FCALL");
+  add(FunctionName(script));
+  add("1");  // one key: the prefix
   add(options_.key_prefix);
   for (const std::string& word : fixed_args_) add(word);
   for (const std::string& word : args) add(word);
@@ -278,10 +273,11 @@ Status RedisSlotStore::RunOnce(redisContext* context, Script script,
     }
     if ((*reply)->type != REDIS_REPLY_ERROR) return Status::kOk;
     const std::string_view message((*reply)->str, (*reply)->len);
-    if (attempt == 0 && message.starts_with("NOSCRIPT")) {
-      // Redis restarted (or its scripts were flushed): load them again.
+    if (attempt == 0 && message.find("Function not found") != std::string_view::npos) {
+      // Redis restarted without persistence (or FUNCTION FLUSH): load the
+      // library again.
       std::string error;
-      if (!LoadScripts(context, &error)) {
+      if (!LoadLibrary(context, &error)) {
         *broken = true;
         return Status::kStoreUnavailable;
       }

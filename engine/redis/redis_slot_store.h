@@ -1,15 +1,17 @@
 // RedisSlotStore: limits and leases in Redis (--store redis://...), so that
 // several slotd processes share one set of limits. slotd keeps no
-// authoritative state of its own: every operation is one Lua script
-// (redis_scripts.cc), loaded with SCRIPT LOAD, called by EVALSHA and loaded
-// again when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH). The
-// scripts read the time with TIME, so every instance uses Redis's clock.
+// authoritative state of its own: every operation is one Lua function of the
+// library "slotd" (redis_scripts.cc, Redis 7 Functions), loaded with FUNCTION
+// LOAD REPLACE, called by FCALL and loaded again when Redis answers "Function
+// not found" (after a restart without persistence or FUNCTION FLUSH). The
+// functions read the time with TIME, so every instance uses Redis's clock.
 //
 // Keys (all under the hash tag {slotd}, so in Redis Cluster they share one
-// hash slot and a multi-limit acquire is one script on one node):
+// hash slot and a multi-limit acquire is one function call on one node):
 //   {slotd}:names              hash   name -> limit id
 //   {slotd}:lex                zset   every name, score 0 (ordered listing)
-//   {slotd}:l:<limit id>       hash   the limit: name, times, levels, ...
+//   {slotd}:l:<limit id>       string the limit: 11 doubles (times, levels,
+//                                     ...; redis_scripts.cc), then its name
 //   {slotd}:h:<limit id>       zset   lease ids holding it, by lease order
 //                                     (holders are a lookup, not a scan)
 //   {slotd}:r:<limit id>:<run> set    leases of task run <run> on it (v1)
@@ -21,7 +23,7 @@
 // on a later call, at most one connect attempt per `reconnect_interval`
 // while Redis stays down. A call that cannot reach Redis answers
 // kStoreUnavailable. When a command was sent but its answer never came
-// (timeout), the script may have run: a refusal is then a possible grant,
+// (timeout), the function may have run: a refusal is then a possible grant,
 // which the lease's expiry (or a v1 decrement) gives back.
 //
 // hiredis writes with write(2): the process must ignore SIGPIPE (slotd's
@@ -121,7 +123,7 @@ class RedisSlotStore final : public SlotStore {
   void StopWaitTimer() override {}
   void EndAllWaits() override {}
 
-  // Redis commands sent since the store opened (EVALSHA, and the SCRIPT
+  // Redis commands sent since the store opened (FCALL, and the FUNCTION
   // LOADs, AUTHs and SELECTs of new connections): round trips to count.
   uint64_t RoundTrips() const { return round_trips_.load(std::memory_order_relaxed); }
 
@@ -138,7 +140,8 @@ class RedisSlotStore final : public SlotStore {
   explicit RedisSlotStore(RedisStoreOptions options);
   // A new connection, AUTHed and on the DB; null with *error set.
   Context Connect(std::string* error);
-  bool LoadScripts(redisContext* context, std::string* error);
+  // FUNCTION LOAD REPLACE of the library (redis_scripts.h).
+  bool LoadLibrary(redisContext* context, std::string* error);
   Context TakeConnection() SLOTD_EXCLUDES(pool_mutex_);
   void ReturnConnection(Context context, bool broken) SLOTD_EXCLUDES(pool_mutex_);
   // Runs `script` with the operation's arguments; kOk with *reply its
@@ -152,8 +155,7 @@ class RedisSlotStore final : public SlotStore {
   void SweepLoop(Micros interval);
 
   RedisStoreOptions options_;
-  std::string scripts_[kScriptCount];
-  std::string shas_[kScriptCount];
+  std::string library_;
   std::vector<std::string> fixed_args_;  // ARGV[1..4]
 
   Mutex pool_mutex_;
