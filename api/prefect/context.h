@@ -71,6 +71,8 @@ struct ApiRequest {
   std::string_view api_version_header;
   // The Prefer header (RFC 7240); empty when absent.
   std::string_view prefer_header;
+  // The If-None-Match header (the live page's revalidation); empty when absent.
+  std::string_view if_none_match;
   // The `client` query parameter of GET /api/csrf-token, if given.
   std::optional<std::string_view> csrf_client;
   // The `page-token` query parameter of GET /api/events/filter/next, if given.

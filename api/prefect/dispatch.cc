@@ -87,6 +87,8 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleEventsFilter);
     case Route::kEventsFilterNext:
       return no_body(HandleEventsFilterNext);
+    case Route::kUi:
+      return {HandleUi, false, false};
     case Route::kMetrics:
       return {HandleMetrics, false, false};
     case Route::kSlotdLimitHolders:

@@ -93,6 +93,9 @@ void DeferAnswer(const HandlerInput& in, WaitId wait_id);
 void HandleMetrics(const HandlerInput& in, ApiResponse* out);
 void HandleLimitHolders(const HandlerInput& in, ApiResponse* out);
 
+// handlers_ui.cc: the live page's files (api/ui).
+void HandleUi(const HandlerInput& in, ApiResponse* out);
+
 // Shared by the handler files (handlers_common.cc).
 
 // The request body as the 422 echoes it: as parsed, or "null".

@@ -22,6 +22,9 @@ struct ApiResponse {
   std::string_view allow;          // an Allow header (405) when not empty
   std::string location;            // a Location header (307) when not empty
   std::string preference_applied;  // a Preference-Applied header when not empty
+  // Further header lines, each "Name: value\r\n", written as they are (the
+  // live page's caching and security headers, its 401's challenge).
+  std::string_view extra_headers;
   // Which routes answered, for the request metrics (set by Dispatch).
   RouteFamily family = RouteFamily::kTransport;
 };

@@ -3,11 +3,13 @@
 #include <array>
 #include <cctype>
 
+#include "api/ui/ui_page.h"
+
 namespace slotd::api {
 namespace {
 
 // The longest route: v2/concurrency_limits/leases/{lease_id}/renew.
-// (/metrics is the one route outside /api/.)
+// (/metrics and the live page are the routes outside /api/.)
 constexpr size_t kMaxSegments = 5;
 using Segments = std::array<std::string_view, kMaxSegments>;
 
@@ -122,6 +124,7 @@ RouteMatch MatchV2Item(Method method, std::string_view segment) {
 // The route `path` names in exactly this slash form.
 RouteMatch MatchExactly(Method method, std::string_view path) {
   if (path == "/metrics") return Only(method, Method::kGet, Route::kMetrics);
+  if (IsUiPath(path)) return Only(method, Method::kGet, Route::kUi);
   Segments s;
   size_t count = 0;
   bool trailing_slash = false;
@@ -217,6 +220,7 @@ RouteFamily FamilyOf(Route route) {
       return RouteFamily::kEvents;
     case Route::kMetrics:
       return RouteFamily::kMetrics;
+    case Route::kUi:
     case Route::kSlotdLimitHolders:
       return RouteFamily::kSlotd;
   }
