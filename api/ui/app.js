@@ -8,7 +8,7 @@
   const ROW_HEIGHT = 36;         // px, as --row in app.css
   const OVERSCAN = 6;            // rows drawn above and below the visible ones
   const PAGE_SIZE = 200;         // the filter's page (Prefect's default and maximum)
-  const SOON_SECONDS = 10;       // a lease that expires within this is highlighted
+  const SOON_SECONDS = 15;       // a lease that expires within this is highlighted
   const RATE_WINDOW = 5;         // seconds: the denial rate's time constant
   const HOLDERS_MIN_GAP = 150;   // ms between two reads of the same limit's holders
   const MAX_HOLDER_ROWS = 200;   // holders drawn; the rest are counted
@@ -19,7 +19,7 @@
 
   const $ = (id) => document.getElementById(id);
   const el = {
-    search: $('search'), viewport: $('viewport'), spacer: $('spacer'), empty: $('empty'),
+    search: $('search'), matches: $('matches'), viewport: $('viewport'), spacer: $('spacer'), empty: $('empty'),
     detail: $('detail'), placeholder: $('placeholder'), live: $('live'), liveText: $('live-text'),
     notice: $('notice'), noticeText: $('notice-text'), noticeAction: $('notice-action'),
     totalLimits: $('total-limits'), totalSlots: $('total-slots'),
@@ -164,6 +164,8 @@
     }
     view = ids;
     viewDirty = false;
+    el.matches.hidden = !query;
+    el.matches.textContent = `${fmtInt(ids.length)} of ${fmtInt(limits.size)}`;
   }
 
   // ---- the server ----------------------------------------------------------
