@@ -129,7 +129,7 @@ describe('the live page', () => {
     assert.equal(await row(page, 'paused').locator('.chip').textContent(), 'inactive');
     assert.equal(await row(page, 'db').locator('.chip').textContent(), 'active');
     assert.equal(await page.locator('#total-limits').textContent(), '4');
-    assert.deepEqual(await page.locator('.row:not([hidden])').evaluateAll((rs) => rs.map((r) => r.dataset.name)),
+    assert.deepEqual(await page.locator('.row:visible').evaluateAll((rs) => rs.map((r) => r.dataset.name)),
       ['db', 'paused', 'rate', 'tag:etl']);
     await shot(page, 'list-light');
     assert.deepEqual(page.problems, []);
@@ -155,6 +155,7 @@ describe('the live page', () => {
 
     if (live) {
       assert.equal(await page.locator('#live').getAttribute('data-state'), 'live');
+      assert.equal(await page.locator('#notice').isVisible(), false);
       const second = await api('POST', '/api/v2/concurrency_limits/increment-with-lease',
         { names: ['db'], slots: 2, mode: 'concurrency', lease_duration: 120 });
       await waitForRow(page, 'db', 3, 4);
@@ -243,6 +244,9 @@ describe('the live page', () => {
     }, null, { timeout: WITHIN });
     console.log(`# search over 10,004 limits answered in ${Date.now() - typed} ms`);
     assert.equal(await page.locator('#matches').textContent(), '1 of 10,004');
+    // What the browser shows, not only what the DOM holds: rows put aside
+    // for reuse must not be seen.
+    assert.equal(await page.locator('.row:visible').count(), 1);
     await waitForRow(page, 'bulk-04242', 0, 10 + (4242 % 7));
     await page.fill('#search', 'no-such-limit');
     await page.locator('#empty').filter({ hasText: 'No limit matches' }).waitFor({ timeout: WITHIN });
