@@ -41,6 +41,10 @@
   let loading = false;
   let liveState = 'connecting';
   let renderQueued = false;
+  // The detail panel is drawn again only when what it shows changed (or the
+  // clock moved), so events of other limits leave it, and a selection in it,
+  // alone.
+  let detailDirty = true;
   const rows = [];            // the pool of row elements
   const skewSamples = [];     // server clock minus ours, from events' `at`
 
@@ -128,13 +132,17 @@
     entry.seenAt = now;
     entry.generation = generation;
     limits.set(data.id, entry);
-    if (data.id === selectedId) selectedName = data.name;
+    if (data.id === selectedId) {
+      selectedName = data.name;
+      detailDirty = true;
+    }
     if (!selectedId && selectedName !== null && data.name === selectedName) selectedId = data.id;
   }
 
   function remove(id) {
     deleted.set(id, generation);
     if (limits.delete(id)) viewDirty = true;
+    if (id === selectedId) detailDirty = true;
   }
 
   function rebuildView() {
@@ -214,6 +222,7 @@
       }
       for (const [id, gen] of deleted) if (gen < mine) deleted.delete(id);
       viewDirty = true;
+      detailDirty = true;
       if (liveState === 'unavailable') showLiveUnavailable();
     } catch (err) {
       if (mine !== generation) return;
@@ -429,6 +438,7 @@
     holders.forId = null;
     holders.data = null;
     holders.error = null;
+    detailDirty = true;
     refreshHolders();
     queueRender();
   }
@@ -482,6 +492,7 @@
       .finally(() => {
         holders.inFlight = false;
         if (holders.stale) refreshHolders();
+        detailDirty = true;
         queueRender();
       });
   }
@@ -613,7 +624,10 @@
       const now = Date.now();
       renderList(now);
       renderTotals(now);
-      renderDetail(now);
+      if (detailDirty) {
+        detailDirty = false;
+        renderDetail(now);
+      }
     });
   }
 
@@ -655,6 +669,7 @@
       selectedId = null;
       selectedName = null;
       history.replaceState(null, '', location.pathname);
+      detailDirty = true;
       queueRender();
     }
   });
@@ -679,6 +694,7 @@
   // denials are refreshed with it.
   setInterval(() => {
     if (sortKey !== 'name') viewDirty = true;
+    detailDirty = true;
     queueRender();
   }, 1000);
 
