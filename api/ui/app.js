@@ -487,7 +487,13 @@
         if (id !== selectedId) return;
         holders.forId = id;
         holders.data = null;
-        holders.error = err.status === 404 ? 'This limit no longer exists.' : `Could not read the holders (${err.message}).`;
+        if (err.status === 404 && entry.data.name.includes('/')) {
+          holders.error = 'The holders route cannot look up a name with “/” in it.';
+        } else if (err.status === 404) {
+          holders.error = 'This limit no longer exists.';
+        } else {
+          holders.error = `Could not read the holders (${err.message}).`;
+        }
       })
       .finally(() => {
         holders.inFlight = false;
