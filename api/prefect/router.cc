@@ -146,6 +146,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
         return Only(method, Method::kPost, Route::kLogsFilter);
       if (s[0] == "events" && s[1] == "filter")
         return Only(method, Method::kPost, Route::kEventsFilter);
+      if (s[0] == "slotd" && s[1] == "events")
+        return Only(method, Method::kGet, Route::kSlotdEvents);
       return {};
     case 3:
       if (v1 && s[1] == "tag") {
@@ -218,6 +220,7 @@ RouteFamily FamilyOf(Route route) {
     case Route::kMetrics:
       return RouteFamily::kMetrics;
     case Route::kSlotdLimitHolders:
+    case Route::kSlotdEvents:
       return RouteFamily::kSlotd;
   }
   return RouteFamily::kUnmatched;

@@ -62,8 +62,9 @@ enum class Route : uint8_t {
   // slotd's own: /metrics, and /api/slotd/ (extension routes)
   kMetrics,
   kSlotdLimitHolders,
+  kSlotdEvents,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdLimitHolders) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdEvents) + 1;
 
 // The family a route's requests are counted in (route_family.h).
 RouteFamily FamilyOf(Route route);
