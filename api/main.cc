@@ -140,6 +140,10 @@ int main(int argc, char** argv) {
   engine_options.max_waiters = options.max_waiters;
   engine_options.max_overtakes = options.max_overtakes;
   engine_options.strict_wait_order = options.strict_wait_order;
+  slotd::api::ChangeFeed::Settings feed_settings;
+  feed_settings.ring_size = options.event_stream_ring;
+  auto change_feed = std::make_shared<slotd::api::ChangeFeed>(feed_settings);
+  engine_options.change_watcher = change_feed;
   bool data_dir_failed = false;
   std::unique_ptr<slotd::durable::DurableStore> store =
       OpenDataDir(options, engine_options, &data_dir_failed);
@@ -156,6 +160,9 @@ int main(int argc, char** argv) {
   context.config.metrics_max_limits = options.metrics_max_limits;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
+  change_feed->Attach(&engine);
+  change_feed->StartThread();
+  context.change_feed = change_feed;
 
   // Each connection holds a descriptor: the cap must fit under the limit.
   const size_t open_files = slotd::api::RaiseOpenFileLimit();
@@ -195,6 +202,7 @@ int main(int argc, char** argv) {
   serving.join();
   engine.StopSweeper();
   engine.StopWaitTimer();
-  if (store) store->Stop();  // what the journal holds is written and fsynced
+  change_feed->StopThread();  // its readers have all gone with the server
+  if (store) store->Stop();   // what the journal holds is written and fsynced
   return 0;
 }

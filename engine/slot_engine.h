@@ -260,6 +260,10 @@ struct EngineOptions {
   // purely in memory. While it is not Accepting(), every changing call
   // answers kUnavailable and changes nothing; reads are unaffected.
   std::shared_ptr<ChangeSink> change_sink;
+  // What also gets every change while it is Watching() (the event stream of
+  // GET /api/slotd/events); none: nothing else. It never makes a call
+  // answer kUnavailable, nor waits.
+  std::shared_ptr<ChangeWatcher> change_watcher;
   // Fair waiting (README "Fair waiting"): how many requests may wait at once
   // (past it a request that asks to wait is refused as if it had not), and
   // how many later requests may take slots ahead of a waiter that cannot be
@@ -482,6 +486,10 @@ class SlotEngine {
   // appended to the sink). kTooManyLimits or kTooManyLeases, with the change
   // partly applied, if it passes this engine's caps; otherwise kOk.
   Status ApplyChange(const Change& change);
+
+  // The limit an after-image describes as a read at `at` shows it (decay
+  // applied), without looking the limit up: what a watcher reports.
+  void SnapshotOfImage(const LimitImage& image, TimePoint at, LimitSnapshot* out) const;
 
   // Calls `fn` once per limit (kSnapshotLimit, one image) and then once per
   // lease (kSnapshotLease, one new lease), so that applying them in that

@@ -91,3 +91,12 @@ Status SlotEngine::ReadHolders(std::string_view name, std::vector<HolderLease>* 
 }
 
 }  // namespace slotd
+
+namespace slotd {
+
+void SlotEngine::SnapshotOfImage(const LimitImage& image, TimePoint at, LimitSnapshot* out) const {
+  const LimitState limit(image);
+  limit.FillSnapshot(at, impl_->MaxWait(limit), out);
+}
+
+}  // namespace slotd

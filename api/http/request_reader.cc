@@ -307,6 +307,7 @@ RequestReader::Step RequestReader::State::CheckHead() {
       FindField(message, "x-prefect-api-version").value_or(std::string_view());
   request.prefer_header = FindField(message, "prefer").value_or(std::string_view());
   request.if_none_match = FindField(message, "If-None-Match").value_or(std::string_view());
+  request.last_event_id_header = FindField(message, "last-event-id");
   client = QueryParameter(target.raw_query, "client");
   if (client) request.csrf_client = *client;
   page_token = QueryParameter(target.raw_query, "page-token");

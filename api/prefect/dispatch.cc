@@ -93,6 +93,8 @@ RouteSpec SpecOf(Route route) {
       return {HandleMetrics, false, false};
     case Route::kSlotdLimitHolders:
       return no_body(HandleLimitHolders);
+    case Route::kSlotdEvents:
+      return no_body(HandleEventStream);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }

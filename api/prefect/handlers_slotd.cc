@@ -161,18 +161,6 @@ void WriteProcess(MetricsText* text) {
   text->Sample("process_start_time_seconds", {}, process->start_time_unix);
 }
 
-std::string_view HolderTypeName(HolderType type) {
-  switch (type) {
-    case HolderType::kFlowRun:
-      return "flow_run";
-    case HolderType::kTaskRun:
-      return "task_run";
-    case HolderType::kDeployment:
-      return "deployment";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 void HandleMetrics(const HandlerInput& in, ApiResponse* out) {
@@ -213,6 +201,25 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
     writer.EndObject();
   }
   writer.EndArray();
+}
+
+}  // namespace slotd::api
+
+namespace slotd::api {
+
+void HandleEventStream(const HandlerInput& in, ApiResponse* out) {
+  if (!in.context.change_feed) return RespondDetail(out, 404, "Not Found");
+  std::optional<uint64_t> last_id;
+  if (in.request.last_event_id_header) {
+    last_id = ParseLastEventId(*in.request.last_event_id_header);
+    if (!last_id) {
+      return RespondDetail(out, 400, "Last-Event-ID must be a decimal integer below 2^64");
+    }
+  }
+  out->status = 200;
+  out->body.clear();
+  out->event_stream = true;
+  out->last_event_id = last_id;
 }
 
 }  // namespace slotd::api

@@ -149,6 +149,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
         return Only(method, Method::kPost, Route::kLogsFilter);
       if (s[0] == "events" && s[1] == "filter")
         return Only(method, Method::kPost, Route::kEventsFilter);
+      if (s[0] == "slotd" && s[1] == "events")
+        return Only(method, Method::kGet, Route::kSlotdEvents);
       return {};
     case 3:
       if (v1 && s[1] == "tag") {
@@ -222,6 +224,7 @@ RouteFamily FamilyOf(Route route) {
       return RouteFamily::kMetrics;
     case Route::kUi:
     case Route::kSlotdLimitHolders:
+    case Route::kSlotdEvents:
       return RouteFamily::kSlotd;
   }
   return RouteFamily::kUnmatched;

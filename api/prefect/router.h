@@ -64,8 +64,9 @@ enum class Route : uint8_t {
   kUi,
   kMetrics,
   kSlotdLimitHolders,
+  kSlotdEvents,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdLimitHolders) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdEvents) + 1;
 
 // The family a route's requests are counted in (route_family.h).
 RouteFamily FamilyOf(Route route);

@@ -48,6 +48,14 @@ TEST_CASE("the live page is GET of /, /ui and anything under /ui/", "[router]") 
   CHECK(FamilyOf(Route::kUi) == RouteFamily::kSlotd);
 }
 
+TEST_CASE("the event stream is GET /api/slotd/events", "[router]") {
+  CHECK(RouteOf(Method::kGet, "/api/slotd/events") == Route::kSlotdEvents);
+  CHECK(MatchRoute(Method::kPost, "/api/slotd/events").outcome == Outcome::kMethodNotAllowed);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/events/").outcome == Outcome::kRedirect);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/eventsx").outcome == Outcome::kNotFound);
+  CHECK(FamilyOf(Route::kSlotdEvents) == RouteFamily::kSlotd);
+}
+
 TEST_CASE("every route of the spec is found under /api", "[router]") {
   const std::string v1 = "/api/concurrency_limits";
   const std::string v2 = "/api/v2/concurrency_limits";
