@@ -103,7 +103,8 @@
   }
 
   // Takes a limit as the API shows it, unless what is held is newer.
-  function upsert(data, now, fromListing) {
+  // `refused`: it comes with a refusal (a slots.refused event).
+  function upsert(data, now, fromListing, refused) {
     if (fromListing && deleted.has(data.id)) return;
     const updatedUs = instantUs(data.updated);
     const old = limits.get(data.id);
@@ -112,9 +113,11 @@
       return;
     }
     const entry = old || { rate: 0, rateAt: now };
-    // Denials per second from successive denied_slots (the listing has none).
-    if (old && typeof old.data.denied_slots === 'number' && typeof data.denied_slots === 'number') {
-      const rise = data.denied_slots - old.data.denied_slots;
+    // Denials per second from successive denied_slots. The listing has
+    // none, so the first refusal after it counts one slot.
+    if (old && typeof data.denied_slots === 'number') {
+      const before = old.data.denied_slots;
+      const rise = typeof before === 'number' ? data.denied_slots - before : (refused ? 1 : 0);
       if (rise > 0) {
         entry.rate = rateNow(entry, now) + rise / RATE_WINDOW;
         entry.rateAt = now;
@@ -213,7 +216,7 @@
         if (mine !== generation) return;
         if (!Array.isArray(page) || page.length === 0) break;
         const now = Date.now();
-        for (const data of page) upsert(data, now, true);
+        for (const data of page) upsert(data, now, true, false);
         offset += page.length;
         el.totalLimits.textContent = fmtInt(limits.size);
       }
@@ -246,8 +249,9 @@
       if (skewSamples.length > 20) skewSamples.shift();
     }
     let touchesSelected = false;
+    const refused = event.type === 'slots.refused';
     for (const data of change.limits || []) {
-      upsert(data, now, false);
+      upsert(data, now, false, refused);
       if (data.id === selectedId) touchesSelected = true;
     }
     for (const id of change.deleted || []) {
