@@ -29,8 +29,9 @@
   // Every limit by id: {data (the API's JSON), updatedUs, seenAt (ms, when
   // data was read), rate and rateAt (the denial rate), generation}.
   const limits = new Map();
-  // Ids deleted while a listing may still bring them back: id -> generation.
-  const deleted = new Map();
+  // Ids deleted while a listing is under way, which its pages must not
+  // bring back; emptied when it ends.
+  const deleted = new Set();
   let view = [];              // ids shown: filtered and sorted
   let viewDirty = true;
   let query = '';
@@ -143,7 +144,7 @@
   }
 
   function remove(id) {
-    deleted.set(id, generation);
+    if (loading) deleted.add(id);
     if (limits.delete(id)) viewDirty = true;
     if (id === selectedId) detailDirty = true;
   }
@@ -223,7 +224,7 @@
       for (const [id, entry] of limits) {
         if (entry.generation !== mine) limits.delete(id);
       }
-      for (const [id, gen] of deleted) if (gen < mine) deleted.delete(id);
+      deleted.clear();
       viewDirty = true;
       detailDirty = true;
       if (liveState === 'unavailable') showLiveUnavailable();
