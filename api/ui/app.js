@@ -612,13 +612,13 @@
       } else {
         const nowServer = serverNowMs();
         ws.append(h('div', { class: 'table-wrap' }, h('table', null,
-          h('thead', null, h('tr', null, h('th', { class: 'num' }, 'Slots'), h('th', { class: 'num' }, 'Waiting'),
-            h('th', null, 'Kind'), h('th', null, 'Limits'))),
+          h('thead', null, h('tr', null, h('th', null, 'Kind'), h('th', null, 'Limits'),
+            h('th', { class: 'num' }, 'Slots'), h('th', { class: 'num' }, 'Waiting'))),
           h('tbody', null, waiters.map((w) => h('tr', null,
-            h('td', { class: 'num' }, fmtInt(w.slots)),
-            h('td', { class: 'num' }, fmtDuration((nowServer - instantUs(w.since) / 1000) / 1000)),
             h('td', null, w.mode === 'no_lease' ? 'no lease' : w.mode),
-            h('td', null, (w.limits || []).join(', '))))))));
+            h('td', null, (w.limits || []).join(', ')),
+            h('td', { class: 'num' }, fmtInt(w.slots)),
+            h('td', { class: 'num' }, fmtDuration((nowServer - instantUs(w.since) / 1000) / 1000))))))));
       }
       parts.push(ws);
     }

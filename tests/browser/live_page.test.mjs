@@ -203,6 +203,47 @@ describe('the live page', () => {
     await page.context().close();
   });
 
+  it('shows renewals and waiters when the holders route reports them', async () => {
+    // The route's object form (holders, waiting, waiters), given to the page
+    // in the browser until this slotd answers it itself.
+    const page = await openPage(browser, null);
+    const now = Date.now();
+    const iso = (ms) => new Date(ms).toISOString();
+    const lease = randomUUID();
+    await page.route('**/api/slotd/limits/db/holders', (route) => route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        holders: [{ lease_id: lease, holder: { type: 'flow_run', id: randomUUID() }, slots: 2,
+          created: iso(now - 90000), expiration: iso(now + 30000), renewals: 3 }],
+        waiting: 2,
+        waiters: [
+          { slots: 1, since: iso(now - 4000), mode: 'lease', limits: ['db'] },
+          { slots: 3, since: iso(now - 65000), mode: 'no_lease', limits: ['db', 'tag:etl'] },
+        ],
+      }),
+    }));
+    await page.goto(`${server.url}/#limit=db`);
+    await page.locator(`#holders tr[data-lease-id="${lease}"]`).waitFor({ timeout: 5000 });
+    const cells = await page.locator(`#holders tr[data-lease-id="${lease}"] td`).allTextContents();
+    // Times as the page's clock moved on since `now` (a second or two at most).
+    assert.equal(cells[2], '2');
+    assert.match(cells[3], /^1m 3[0-2]s$/);
+    assert.match(cells[4], /^(28|29|30)s$/);
+    assert.equal(cells[5], '3');
+    assert.equal(await page.locator('#waiters h3 .count').textContent(), '2');
+    const waiters = await page.locator('#waiters tbody tr').evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(waiters.length, 2);
+    assert.deepEqual(waiters[0].slice(0, 3), ['lease', 'db', '1']);
+    assert.match(waiters[0][3], /^[4-6]s$/);
+    assert.deepEqual(waiters[1].slice(0, 3), ['no lease', 'db, tag:etl', '3']);
+    assert.match(waiters[1][3], /^1m 0[5-7]s$/);
+    await shot(page, 'waiters-light');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
   it('highlights leases close to expiry', async () => {
     const page = await openPage(browser, null, { colorScheme: 'dark' });
     await page.clock.install();
