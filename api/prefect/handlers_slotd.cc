@@ -56,8 +56,10 @@ void WriteLimits(SlotEngine& engine, size_t max_named, MetricsText* text) {
       figures, "slotd_limit_active", "1 if the limit is active (summed: how many are).",
       [](const LimitFigures& l) { return uint64_t{l.active}; },
       [](const Sum& s) { return s.active_count; }, text);
-  // slotd_limit_waiters (requests waiting in line for slots) joins these
-  // families once fair waiting exists.
+  WriteLimitFamily(
+      figures, "slotd_limit_waiters", "Requests waiting in line for the limit's slots.",
+      [](const LimitFigures& l) { return l.waiters; }, [](const Sum& s) { return s.waiters; },
+      text);
   text->Family("slotd_limits_summed", "gauge",
                "Limits past --metrics-max-limits, shown summed under name=\"\".");
   text->Sample("slotd_limits_summed", {kNotTag}, figures.others[0].count);
@@ -161,6 +163,18 @@ void WriteProcess(MetricsText* text) {
   text->Sample("process_start_time_seconds", {}, process->start_time_unix);
 }
 
+std::string_view WaitModeName(WaitMode mode) {
+  switch (mode) {
+    case WaitMode::kLease:
+      return "lease";
+    case WaitMode::kNoLease:
+      return "no_lease";
+    case WaitMode::kV1:
+      return "v1";
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 void HandleMetrics(const HandlerInput& in, ApiResponse* out) {
@@ -179,10 +193,13 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
   if (IsMissing(in.context.engine->ReadHolders(in.match.param, &holders))) {
     return RespondDetail(out, 404, "Concurrency Limit not found");
   }
+  std::vector<LimitWaiter> waiters;
+  in.context.engine->ReadWaiters(in.match.param, &waiters);
   out->status = 200;
   out->body.clear();
   JsonWriter writer(&out->body);
-  writer.BeginArray();
+  writer.BeginObject();
+  writer.Key("holders").BeginArray();
   for (const HolderLease& lease : holders) {
     writer.BeginObject();
     writer.Key("lease_id").Uuid(lease.lease_id);
@@ -198,9 +215,24 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
     writer.Key("slots").Int(lease.slots);
     writer.Key("created").Timestamp(lease.created_at);
     writer.Key("expiration").Timestamp(lease.expiration);
+    writer.Key("renewals").Uint(lease.renewals);
     writer.EndObject();
   }
   writer.EndArray();
+  writer.Key("waiting").Uint(waiters.size());
+  writer.Key("waiters").BeginArray();
+  for (const LimitWaiter& waiter : waiters) {
+    writer.BeginObject();
+    writer.Key("slots").Int(waiter.slots);
+    writer.Key("since").Timestamp(waiter.since);
+    writer.Key("mode").String(WaitModeName(waiter.mode));
+    writer.Key("limits").BeginArray();
+    for (const std::string& name : waiter.limits) writer.String(name);
+    writer.EndArray();
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
 }
 
 }  // namespace slotd::api
