@@ -30,7 +30,7 @@
 namespace slotd::api {
 
 inline constexpr size_t kStreamChunkBytes = 64 * 1024;
-inline constexpr uint64_t kStreamMaxQueuedBytes = 1 << 20;
+inline constexpr uint64_t kStreamMaxQueuedBytes = 16 << 20;
 inline constexpr auto kStreamKeepalive = std::chrono::seconds(15);
 
 // Starts the stream on `stream`, whose request has been answered by the

@@ -248,7 +248,7 @@ TEST_CASE("a client that does not read is dropped while the others and the engin
   // One increment naming many long-named limits makes one large event.
   std::string names;
   for (int i = 0; i < 40; ++i) {
-    const std::string name = "slow-" + std::to_string(i) + std::string(200, 'n');
+    const std::string name = "slow-" + std::to_string(i) + std::string(1000, 'n');
     Create(*cli, name, 1'000'000);
     names += (i ? ",\"" : "\"") + name + "\"";
   }
@@ -258,8 +258,8 @@ TEST_CASE("a client that does not read is dropped while the others and the engin
   Stream stalled(server.port(), std::nullopt, "", /*receive_buffer=*/4096);
   CheckStreamHead(stalled);
 
-  // Events of about 22 KB: 600 fill what the kernel buffers for the stalled
-  // client (a few MB) and pass the MiB a client may fall behind by.
+  // Events of about 54 KB: 600 fill what the kernel buffers for the stalled
+  // client (a few MB) and pass the 16 MiB a client may fall behind by.
   int answered = 0;
   uint64_t last_id = 0;
   int received = 0;
