@@ -191,6 +191,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<slotd::redis::RedisSlotStore> redis_store =
       OpenRedisStore(options, engine_options, &redis_failed);
   if (redis_failed) return 1;
+  slotd::api::ChangeFeed::Settings feed_settings;
+  feed_settings.ring_size = options.event_stream_ring;
+  auto change_feed = std::make_shared<slotd::api::ChangeFeed>(feed_settings);
+  engine_options.change_watcher = change_feed;
   bool data_dir_failed = false;
   std::unique_ptr<slotd::durable::DurableStore> store =
       redis_store ? nullptr : OpenDataDir(options, engine_options, &data_dir_failed);
@@ -213,6 +217,9 @@ int main(int argc, char** argv) {
   context.config.metrics_max_limits = options.metrics_max_limits;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
+  change_feed->Attach(&engine);
+  change_feed->StartThread();
+  context.change_feed = change_feed;
 
   // Each connection holds a descriptor: the cap must fit under the limit.
   const size_t open_files = slotd::api::RaiseOpenFileLimit();
@@ -259,5 +266,6 @@ int main(int argc, char** argv) {
   serving.join();
   engine.StopSweeper();
   engine.StopWaitTimer();
+  change_feed->StopThread();  // its readers have all gone with the server
   return 0;
 }

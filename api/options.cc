@@ -156,6 +156,11 @@ const Setting kSettings[] = {
     {"--event-ring",
      {},
      [](std::string_view v, Options* o) { return SetCount(v, 1, INT64_MAX, &o->event_ring); }},
+    {"--event-stream-ring",
+     {},
+     [](std::string_view v, Options* o) {
+       return SetCount(v, 1, INT64_MAX, &o->event_stream_ring);
+     }},
     {"--metrics-max-limits",
      {},
      [](std::string_view v, Options* o) {
@@ -366,6 +371,9 @@ Options (flags override the environment variables named in brackets):
   --event-ring N             most events kept from the websocket
                              /api/events/in for POST /api/events/filter
                              (default 10000); the oldest go first
+  --event-stream-ring N      most events of GET /api/slotd/events kept for
+                             a client that resumes with Last-Event-ID
+                             (default 10000); one older gets a reset
   --metrics-max-limits N     GET /metrics shows the first N limits by name
                              one by one and sums the others into one series
                              per kind, labelled name="" (default 1000)

@@ -30,18 +30,19 @@ struct Options {
   size_t max_connections = 10000;           // served at once; --threads is the old name
   // Threads that serve connections, each with its own event loop.
   size_t io_threads = DefaultIoThreads();
-  bool io_threads_given = false;     // --io-threads was on the command line
-  size_t max_limits = 1'000'000;     // about 400 MB of limits
-  size_t max_leases = 4'000'000;     // about 1 GB of leases
-  size_t max_name_bytes = 4096;      // longest limit name, in UTF-8 bytes
-  size_t log_ring = 10'000;          // logs kept for POST /api/logs/filter
-  size_t event_ring = 10'000;        // events kept for POST /api/events/filter
-  double wait_seconds = 0;           // fair waiting: an increment's wait by default
-  double max_wait_seconds = 60;      // the most a Prefer: wait=N gets
-  size_t max_waiters = 10'000;       // requests waiting at once
-  int max_overtakes = 4;             // later requests granted ahead of a waiter
-  bool strict_wait_order = false;    // --wait-order strict
-  size_t metrics_max_limits = 1000;  // limits GET /metrics shows one by one
+  bool io_threads_given = false;      // --io-threads was on the command line
+  size_t max_limits = 1'000'000;      // about 400 MB of limits
+  size_t max_leases = 4'000'000;      // about 1 GB of leases
+  size_t max_name_bytes = 4096;       // longest limit name, in UTF-8 bytes
+  size_t log_ring = 10'000;           // logs kept for POST /api/logs/filter
+  size_t event_ring = 10'000;         // events kept for POST /api/events/filter
+  size_t event_stream_ring = 10'000;  // events kept for GET /api/slotd/events resumes
+  double wait_seconds = 0;            // fair waiting: an increment's wait by default
+  double max_wait_seconds = 60;       // the most a Prefer: wait=N gets
+  size_t max_waiters = 10'000;        // requests waiting at once
+  int max_overtakes = 4;              // later requests granted ahead of a waiter
+  bool strict_wait_order = false;     // --wait-order strict
+  size_t metrics_max_limits = 1000;   // limits GET /metrics shows one by one
   double request_timeout_seconds = 30;
   bool quiet = false;
   bool log_json = false;                        // --log-format json

@@ -11,6 +11,7 @@
 // while requests go on (engine/durable/durable_store.h says why it holds).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -133,6 +134,50 @@ class ChangeSink {
   virtual void WhenThreadChangesDurable(std::function<void(bool kept)> done) {
     done(AwaitThreadChanges());
   }
+};
+
+// A sink that wants changes only at times (the event stream, while it has
+// readers). The engine asks Watching(), one relaxed atomic load, under the
+// locks of each changing call, and builds and appends the change only when
+// it is true; otherwise the call costs nothing more. A change made while not
+// watching is never seen by the watcher, so one that starts watching must
+// treat what came before as unknown.
+//
+// Accepting() is always true and nothing is awaited: a watcher never holds
+// the engine back. Append's rules are ChangeSink's (it may only queue).
+class ChangeWatcher : public ChangeSink {
+ public:
+  bool Watching() const { return watching_.load(std::memory_order_relaxed); }
+
+  bool Accepting() const final { return true; }
+  bool AwaitThreadChanges() final { return true; }
+
+ protected:
+  void SetWatching(bool watching) { watching_.store(watching, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> watching_{false};
+};
+
+// The durable store and a watcher as one sink: Append goes to both, every
+// other call to the store alone.
+class ChangeFanOut final : public ChangeSink {
+ public:
+  ChangeFanOut(ChangeSink* store, ChangeSink* watcher) : store_(store), watcher_(watcher) {}
+  bool Accepting() const override { return store_->Accepting(); }
+  void Append(const Change& change) override {
+    store_->Append(change);
+    watcher_->Append(change);
+  }
+  bool AwaitThreadChanges() override { return store_->AwaitThreadChanges(); }
+  bool ThreadChangesPending() const override { return store_->ThreadChangesPending(); }
+  void WhenThreadChangesDurable(std::function<void(bool kept)> done) override {
+    store_->WhenThreadChangesDurable(std::move(done));
+  }
+
+ private:
+  ChangeSink* const store_;
+  ChangeSink* const watcher_;
 };
 
 }  // namespace slotd

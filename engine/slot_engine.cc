@@ -72,6 +72,8 @@ SlotEngine::~SlotEngine() {
 SlotEngine::Impl::Impl(const EngineOptions& engine_options)
     : options(engine_options),
       sink(engine_options.change_sink.get()),
+      watcher(engine_options.change_watcher.get()),
+      fan_out(sink, watcher),
       leases(engine_options.lease_shards, engine_options.max_leases),
       catalog(engine_options.max_limits) {
   shards.reserve(options.limit_shards);

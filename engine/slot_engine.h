@@ -175,6 +175,9 @@ struct LeaseSnapshot {
   std::optional<Holder> holder;
   TimePoint created_at;
   TimePoint expiration;
+  // RenewLease calls that moved its expiration. Kept in memory only: a
+  // lease rebuilt from a data dir starts again from 0.
+  uint64_t renewals = 0;
 };
 
 // v1 increment by task run.
@@ -207,6 +210,8 @@ struct LimitFigures {
   int64_t denied_slots = 0;
   // Leases recorded on the limit, expired ones not yet swept included.
   uint64_t holders = 0;
+  // Requests waiting in line that name the limit (fair waiting).
+  uint64_t waiters = 0;
 };
 
 struct EngineFigures {
@@ -223,6 +228,7 @@ struct EngineFigures {
     double active_slots = 0;
     double denied_slots = 0;
     uint64_t holders = 0;
+    uint64_t waiters = 0;
   };
   Sum others[2];
 };
@@ -234,6 +240,19 @@ struct HolderLease {
   int64_t slots = 0;
   TimePoint created_at;
   TimePoint expiration;
+  uint64_t renewals = 0;
+};
+
+// What a waiting request asked for: a v2 increment with a lease or
+// without, or a v1 increment by task run.
+enum class WaitMode { kLease, kNoLease, kV1 };
+
+// A request waiting in line, as ReadWaiters lists it.
+struct LimitWaiter {
+  int64_t slots = 1;
+  TimePoint since;  // when it arrived
+  WaitMode mode = WaitMode::kNoLease;
+  std::vector<std::string> limits;  // every limit it names ("tag:" names for v1)
 };
 
 struct EngineOptions {
@@ -261,6 +280,10 @@ struct EngineOptions {
   // purely in memory. While it is not Accepting(), every changing call
   // answers kUnavailable and changes nothing; reads are unaffected.
   std::shared_ptr<ChangeSink> change_sink;
+  // What also gets every change while it is Watching() (the event stream of
+  // GET /api/slotd/events); none: nothing else. It never makes a call
+  // answer kUnavailable, nor waits.
+  std::shared_ptr<ChangeWatcher> change_watcher;
   // Fair waiting (README "Fair waiting"): how many requests may wait at once
   // (past it a request that asks to wait is refused as if it had not), and
   // how many later requests may take slots ahead of a waiter that cannot be
@@ -457,15 +480,22 @@ class SlotEngine {
   EngineCounters Counters() const;
 
   // Every limit's figures: the first `max_named` by name one by one, the
-  // rest summed. Locks one shard at a time (and the catalog's ordered index
-  // once, briefly), so requests go on meanwhile; a limit created or deleted
-  // during the call may or may not be counted.
+  // rest summed. Locks one shard at a time (and, once each and briefly, the
+  // catalog's ordered index and, when anything waits, the wait line), so
+  // requests go on meanwhile; a limit created or deleted during the call may
+  // or may not be counted.
   void ReadFigures(size_t max_named, EngineFigures* out);
 
   // The unexpired leases holding limit `name`, in the order they were taken
   // (one lookup: the limit's own lease set, each lease read from the lease
   // table under the limit's shard lock). kNotFound.
   Status ReadHolders(std::string_view name, std::vector<HolderLease>* out);
+
+  // The requests waiting in line that name limit `name` (existing or not),
+  // in arrival order. Holds the line's lock while it copies them (the line
+  // holds at most EngineOptions::max_waiters); none at once when nothing
+  // waits.
+  void ReadWaiters(std::string_view name, std::vector<LimitWaiter>* out) const;
 
   // ---- durability (engine/change.h) ----------------------------------------
 
@@ -483,6 +513,10 @@ class SlotEngine {
   // appended to the sink). kTooManyLimits or kTooManyLeases, with the change
   // partly applied, if it passes this engine's caps; otherwise kOk.
   Status ApplyChange(const Change& change);
+
+  // The limit an after-image describes as a read at `at` shows it (decay
+  // applied), without looking the limit up: what a watcher reports.
+  void SnapshotOfImage(const LimitImage& image, TimePoint at, LimitSnapshot* out) const;
 
   // Calls `fn` once per limit (kSnapshotLimit, one image) and then once per
   // lease (kSnapshotLease, one new lease), so that applying them in that

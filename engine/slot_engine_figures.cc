@@ -15,6 +15,7 @@ void Add(const LimitFigures& limit, EngineFigures::Sum* sum) {
   sum->active_slots += static_cast<double>(limit.active_slots);
   sum->denied_slots += static_cast<double>(limit.denied_slots);
   sum->holders += limit.holders;
+  sum->waiters += limit.waiters;
 }
 
 }  // namespace
@@ -42,6 +43,15 @@ void SlotEngine::ReadFigures(size_t max_named, EngineFigures* out) {
   std::vector<std::optional<LimitFigures>> named(names.size());
   out->others[0] = {};
   out->others[1] = {};
+  // Waiters per name, from one read of the line (taken before any shard
+  // lock, as the lock order says).
+  std::unordered_map<std::string, uint64_t, NameHash, std::equal_to<>> waiting;
+  if (impl_->line.engaged.load(std::memory_order_relaxed) != 0) {
+    MutexLock lock(&impl_->line.mutex);
+    for (const auto& [id, waiter] : impl_->line.waiters) {
+      for (const std::string& name : waiter.names) ++waiting[name];
+    }
+  }
 
   LimitFigures figures;
   for (const std::unique_ptr<LimitShard>& shard : impl_->shards) {
@@ -53,6 +63,8 @@ void SlotEngine::ReadFigures(size_t max_named, EngineFigures* out) {
       figures.active_slots = limit.ActiveSlotsAt(now);
       figures.denied_slots = limit.DeniedSlotsAt(now, impl_->MaxWait(limit));
       figures.holders = limit.leases().size();
+      const auto waiters = waiting.find(name);
+      figures.waiters = waiters == waiting.end() ? 0 : waiters->second;
       if (auto it = place.find(name); it != place.end()) {
         figures.name = name;
         named[it->second] = figures;
@@ -80,14 +92,24 @@ Status SlotEngine::ReadHolders(std::string_view name, std::vector<HolderLease>* 
   LeaseSnapshot lease;
   for (const auto& [lease_id, entry] : limit->leases()) {
     if (!impl_->leases.Read(lease_id, now, &lease)) continue;  // expired, not yet swept
-    held.emplace_back(entry.sequence, HolderLease{lease.id, lease.holder, lease.slots,
-                                                  lease.created_at, lease.expiration});
+    held.emplace_back(entry.sequence,
+                      HolderLease{lease.id, lease.holder, lease.slots, lease.created_at,
+                                  lease.expiration, lease.renewals});
   }
   std::sort(held.begin(), held.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   out->reserve(held.size());
   for (auto& [sequence, holder] : held) out->push_back(std::move(holder));
   return Status::kOk;
+}
+
+}  // namespace slotd
+
+namespace slotd {
+
+void SlotEngine::SnapshotOfImage(const LimitImage& image, TimePoint at, LimitSnapshot* out) const {
+  const LimitState limit(image);
+  limit.FillSnapshot(at, impl_->MaxWait(limit), out);
 }
 
 }  // namespace slotd

@@ -72,25 +72,27 @@ void SlotEngine::Impl::ReleaseTakenLease(const LeaseSnapshot& lease, TimePoint r
       if (record_occupancy) limit->RecordOccupancy(occupancy, lease.slots, now, MaxWait(*limit));
       scratch.given_back.push_back(limit);
     }
-    if (sink) {
-      AppendLeaseEnd(lease.id, kind, now, scratch.given_back, &scratch.change);
+    if (ChangeSink* recorder = Recorder()) {
+      AppendLeaseEnd(recorder, lease.id, kind, now, scratch.given_back, &scratch.change);
       appended = true;
     }
     pending.resize(renamed);
   }
-  if (sink && !appended) {
-    AppendLeaseEnd(lease.id, kind, options.clock->Now(), {}, &scratch.change);
+  ChangeSink* recorder = appended ? nullptr : Recorder();
+  if (recorder) {
+    AppendLeaseEnd(recorder, lease.id, kind, options.clock->Now(), {}, &scratch.change);
   }
 }
 
-void SlotEngine::Impl::AppendLeaseEnd(const Uuid& lease_id, ChangeKind kind, TimePoint at,
-                                      std::span<LimitState* const> given_back, Change* change) {
+void SlotEngine::Impl::AppendLeaseEnd(ChangeSink* recorder, const Uuid& lease_id, ChangeKind kind,
+                                      TimePoint at, std::span<LimitState* const> given_back,
+                                      Change* change) {
   change->Clear();
   change->kind = kind;
   change->at = at;
   change->ended_leases.push_back(lease_id);
   AddImages(given_back, change);
-  sink->Append(*change);
+  recorder->Append(*change);
 }
 
 bool SlotEngine::Impl::HeldByTaskRun(const LimitState& limit, const Uuid& task_run,
@@ -130,8 +132,9 @@ Status SlotEngine::RenewLease(const Uuid& lease_id, Micros duration) {
   if (duration.count() <= 0) return Status::kInvalidValue;
   if (impl_->Refusing()) return Status::kUnavailable;
   TimePoint now = Now();
-  return impl_->leases.Renew(lease_id, now, now + duration, impl_->sink) ? Status::kOk
-                                                                         : Status::kLeaseNotFound;
+  return impl_->leases.Renew(lease_id, now, now + duration, impl_->Recorder())
+             ? Status::kOk
+             : Status::kLeaseNotFound;
 }
 
 Status SlotEngine::ReleaseLease(const Uuid& lease_id) {

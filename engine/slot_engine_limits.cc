@@ -45,10 +45,10 @@ Status SlotEngine::CreateLimit(const NewLimit& spec, LimitSnapshot* out) {
   if (!impl_->catalog.Add(built->second)) return Status::kTooManyLimits;
   LimitState& limit = impl_->InsertLocked(staging.extract(built));
   limit.FillSnapshot(now, impl_->MaxWait(limit), out);
-  if (impl_->sink) {
+  if (ChangeSink* recorder = impl_->Recorder()) {
     Change& change = impl_->BeginChange(ChangeKind::kCreateLimit, now);
     limit.FillImage(&change.limits.emplace_back());
-    impl_->sink->Append(change);
+    recorder->Append(change);
   }
   return Status::kOk;
 }
@@ -107,10 +107,10 @@ Status SlotEngine::UpdateLimit(const LimitKey& key, const LimitPatch& patch) {
                             impl_->MaxWait(node.mapped()));
       limit = &impl_->InsertLocked(std::move(node));
     }
-    if (impl_->sink) {
+    if (ChangeSink* recorder = impl_->Recorder()) {
       Change& change = impl_->BeginChange(ChangeKind::kUpdateLimit, now);
       limit->FillImage(&change.limits.emplace_back());
-      impl_->sink->Append(change);
+      recorder->Append(change);
     }
     return Status::kOk;
   }
@@ -130,10 +130,10 @@ Status DeleteAndDropFromLeases(SlotEngine::Impl& impl, const LimitKey& key,
     }
     const Uuid id = limit.id();
     impl.DeleteLocked(limit);
-    if (impl.sink) {
+    if (ChangeSink* recorder = impl.Recorder()) {
       Change& change = impl.BeginChange(ChangeKind::kDeleteLimit, impl.options.clock->Now());
       change.deleted_limits.push_back(id);
-      impl.sink->Append(change);
+      recorder->Append(change);
     }
     return Status::kOk;
   });

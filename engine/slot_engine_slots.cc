@@ -100,10 +100,11 @@ Status SlotEngine::Impl::TryAcquireLocked(std::span<const std::string_view> name
                         max_wait});
       limit->AddDenied(slots, now, max_wait);
     }
-    if (sink && !active.empty()) {
+    ChangeSink* recorder = Recorder();
+    if (recorder && !active.empty()) {
       Change& change = BeginChange(ChangeKind::kDeny, now);
       AddImages(active, &change);
-      sink->Append(change);
+      recorder->Append(change);
     }
     double mean = MeanRetryAfter(inputs, slots);
     out->retry_after_seconds = JitteredRetryAfter(mean, *options.random);
@@ -113,14 +114,15 @@ Status SlotEngine::Impl::TryAcquireLocked(std::span<const std::string_view> name
 
   if (lease && !leases.TryReserve(1)) return Status::kTooManyLeases;
   for (LimitState* limit : active) limit->TakeSlots(slots, now, MaxWait(*limit));
-  Change* change = sink ? &BeginChange(ChangeKind::kAcquire, now) : nullptr;
+  ChangeSink* recorder = Recorder();
+  Change* change = recorder ? &BeginChange(ChangeKind::kAcquire, now) : nullptr;
   if (lease) {
     AddLease(lease_id, active, slots, lease->holder, now, lease->duration, change);
     out->lease_id = lease_id;
   }
   if (change && (!active.empty() || lease)) {
     AddImages(active, change);
-    sink->Append(*change);
+    recorder->Append(*change);
   }
   CollectRefs(found, &out->limits);
   Count(counters.acquisitions);
@@ -150,10 +152,11 @@ Status SlotEngine::Release(const ReleaseRequest& request, std::vector<LimitRef>*
                              impl_->MaxWait(*limit));
     }
   }
-  if (impl_->sink && !scratch.chosen.empty()) {
+  ChangeSink* recorder = impl_->Recorder();
+  if (recorder && !scratch.chosen.empty()) {
     Change& change = impl_->BeginChange(ChangeKind::kRelease, now);
     impl_->AddImages(scratch.chosen, &change);
-    impl_->sink->Append(change);
+    recorder->Append(change);
   }
   CollectRefs(scratch.found, out);
   Impl::Count(impl_->counters.releases);

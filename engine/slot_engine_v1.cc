@@ -132,12 +132,13 @@ Status SlotEngine::Impl::TryIncrementLocked(std::span<const std::string_view> na
   if (!to_take.empty()) {
     if (!leases.TryReserve(1)) return Status::kTooManyLeases;
     for (LimitState* limit : to_take) limit->TakeSlots(1, now, MaxWait(*limit));
-    Change* change = sink ? &BeginChange(ChangeKind::kIncrementV1, now) : nullptr;
+    ChangeSink* recorder = Recorder();
+    Change* change = recorder ? &BeginChange(ChangeKind::kIncrementV1, now) : nullptr;
     AddLease(lease_id, to_take, 1, Holder{HolderType::kTaskRun, task_run}, now, kV1LeaseDuration,
              change);
     if (change) {
       AddImages(to_take, change);
-      sink->Append(*change);
+      recorder->Append(*change);
     }
   }
   out->limits.clear();
@@ -207,7 +208,8 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     limit.leases().clear();
     limit.SetActiveSlots(static_cast<int64_t>(holders.size()), now);
     LimitState* held[] = {&limit};
-    Change* change = impl_->sink ? &impl_->BeginChange(ChangeKind::kResetV1, now) : nullptr;
+    ChangeSink* recorder = impl_->Recorder();
+    Change* change = recorder ? &impl_->BeginChange(ChangeKind::kResetV1, now) : nullptr;
     for (const Uuid& run : holders) {
       impl_->AddLease(NewRandomUuid(), held, 1, Holder{HolderType::kTaskRun, run}, now,
                       kV1LeaseDuration, change);
@@ -215,7 +217,7 @@ Status SlotEngine::ResetTagLimit(std::string_view tag, std::span<const Uuid> slo
     if (change) {
       change->reset_limit = limit.id();
       impl_->AddImages(held, change);
-      impl_->sink->Append(*change);
+      recorder->Append(*change);
     }
     return Status::kOk;
   });

@@ -188,6 +188,7 @@ static void Finish(std::vector<Ending>& endings) {
 
 Status SlotEngine::Impl::Arrive(Waiter waiter, bool may_wait, WaitResult* result, WaitId* wait_id) {
   line.engaged.fetch_add(1, std::memory_order_seq_cst);
+  waiter.since = options.clock->Now();
   std::vector<Ending> endings;
   Status status;
   {
@@ -246,6 +247,20 @@ TimePoint SlotEngine::NextWaitDue() const {
 }
 
 void SlotEngine::EndAllWaits() { impl_->WakeLineNow(/*close=*/true); }
+
+void SlotEngine::ReadWaiters(std::string_view name, std::vector<LimitWaiter>* out) const {
+  out->clear();
+  if (impl_->line.engaged.load(std::memory_order_relaxed) == 0) return;
+  MutexLock lock(&impl_->line.mutex);
+  for (const auto& [id, waiter] : impl_->line.waiters) {
+    if (std::find(waiter.names.begin(), waiter.names.end(), name) == waiter.names.end()) continue;
+    LimitWaiter& view = out->emplace_back();
+    view.slots = waiter.slots;
+    view.since = waiter.since;
+    view.mode = waiter.tag ? WaitMode::kV1 : waiter.lease ? WaitMode::kLease : WaitMode::kNoLease;
+    view.limits = waiter.names;
+  }
+}
 
 size_t SlotEngine::WaiterCount() const {
   MutexLock lock(&impl_->line.mutex);

@@ -21,6 +21,7 @@ packages=(
   clang-format-14           # the layout check (scripts/check-format.sh)
   libclang-rt-14-dev        # libFuzzer and clang's sanitizer runtimes
   python3-venv              # the differential tests' .venv (scripts/python-env.sh)
+  chromium                  # the live page's browser test (tests/browser)
   # The benchmarks (bench/http/). They start their own instances of nginx and
   # Redis on free ports as the current user; the system services these
   # packages install (on a machine with systemd, started on ports 80 and
@@ -33,6 +34,11 @@ packages=(
   redis-tools               # redis-benchmark, redis-cli
   linux-perf                # fdatasync counts of bench/durable/run.sh (perf stat)
 )
+# The browser test's playwright-core comes from npm: Debian's Node.js and npm
+# unless a node with npm is already on the PATH.
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 packages+=("$@")
 
 missing=()

@@ -3,7 +3,8 @@
 # then builds and runs the whole test suite three times: Release (build/),
 # ThreadSanitizer (build-tsan/) and AddressSanitizer with UBSan (build-asan/).
 # After the Release suite it runs the differential tests against the real
-# Prefect server (tests/prefect, in .venv/), then builds the whole tree with
+# Prefect server (tests/prefect, in .venv/) and the live page's browser test
+# (tests/browser, headless chromium), then builds the whole tree with
 # clang's thread-safety analysis (build-clang/) and runs the engine's tests
 # there; at the end it runs each libFuzzer target for a bounded time (build-fuzz/). A failed suite
 # build stops at once; failed checks and tests are reported at the end.
@@ -66,6 +67,14 @@ fi
 echo "==> [prefect-redis] the same, slotd on a redis-server of its own"
 if ! SLOTD_BINARY=build/slotd tests/prefect/run_on_redis.sh; then
   failed+=(prefect-redis)
+fi
+
+# The live page in headless chromium against the Release slotd
+# (tests/browser; playwright-core from package-lock.json, screenshots in
+# build/browser-artifacts/).
+echo "==> [browser] the live page in chromium (tests/browser)"
+if ! SLOTD_BINARY=build/slotd tests/browser/run.sh; then
+  failed+=(browser)
 fi
 
 # clang's check of the locking annotations over every target

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/http/event_stream_session.h"
 #include "api/http/request_reader.h"
 #include "api/http/response_writer.h"
 #include "api/http/websocket_session.h"
@@ -101,8 +102,9 @@ class HttpConnection final : public Connection {
   void Reply(const ApiResponse& answer);
   void OnRead(const error_code& error, size_t bytes);
   void Process();
-  void Answer();
+  bool Answer();
   void HandOff();
+  void StreamEvents(const ApiResponse& answer);
   void Refuse();
   void Log(const ApiResponse& answer);
   void Write();
@@ -311,7 +313,7 @@ void HttpConnection<Stream>::Process() {
         if (out_.empty() && !reading_ && !thread_.stopping() && IsEventsUpgrade(reader_)) {
           return HandOff();
         }
-        Answer();
+        if (Answer()) return;  // the connection is an event stream now
         if (deferred_) break;
         reader_.Next();
         request_start_ = last_read_;  // the next pipelined request, if any
@@ -328,8 +330,10 @@ void HttpConnection<Stream>::Process() {
   if (!reading_) Read();
 }
 
+// Answers the request read; true if the connection was handed to an event
+// stream (and is gone).
 template <class Stream>
-void HttpConnection<Stream>::Answer() {
+bool HttpConnection<Stream>::Answer() {
   ApiResponse answer;
   try {
     Dispatch(state_.context, reader_.request(), &answer, &deferral_);
@@ -341,9 +345,33 @@ void HttpConnection<Stream>::Answer() {
     deferred_ = true;
     thread_.AddInFlight(1);
     thread_.Arm(this, DeadlineList::kDeferred);
-    return;
+    return false;
+  }
+  if (answer.event_stream && !reader_.is_head()) {
+    // The stream takes the socket over, which needs it free: no answer
+    // before it still to write and no read pending (only a pipelined
+    // request behind a write can find it otherwise).
+    if (out_.empty() && !reading_ && !thread_.stopping()) {
+      StreamEvents(answer);
+      return true;
+    }
+    answer = ApiResponse();
+    RespondDetail(&answer, 503, "The event stream must be the first request on its connection");
+    answer.retry_after = "1";
+    answer.family = RouteFamily::kSlotd;
   }
   Reply(answer);
+  return false;
+}
+
+template <class Stream>
+void HttpConnection<Stream>::StreamEvents(const ApiResponse& answer) {
+  Log(answer);
+  closed_ = true;
+  counted_ = false;  // the stream holds the place under the cap now
+  thread_.Disarm(this);
+  StartEventStream(thread_, state_, std::move(stream_), answer.last_event_id);
+  DeleteIfDone();
 }
 
 template <class Stream>

@@ -10,6 +10,7 @@
 #include "api/http/basic_auth.h"
 #include "api/http/framing_checks.h"
 #include "api/http/request_target.h"
+#include "api/ui/ui_page.h"
 
 namespace slotd::api {
 namespace {
@@ -273,7 +274,15 @@ RequestReader::Step RequestReader::State::CheckHead() {
     return Refuse(BadRequest());
   }
   if (auto refusal = CheckHost(message, version)) return Refuse(*refusal);
-  if (auto refusal = CheckCredentials(target.origin)) return Refuse(*refusal);
+  if (auto refusal = CheckCredentials(target.origin)) {
+    Refuse(*refusal);
+    // A browser asks for credentials only when the 401 says how; the API's
+    // 401s say nothing, as Prefect's.
+    if (IsUiPath(target.origin.substr(0, target.origin.find('?')))) {
+      this->refusal.extra_headers = kUiAuthChallenge;
+    }
+    return Step::kRefuse;
+  }
   const boost::optional<uint64_t> length = parser->content_length();
   const bool has_body = parser->chunked() || (length && *length > 0);
   if (auto refusal = CheckExpect(message, version, &wants_continue)) return Refuse(*refusal);
@@ -297,6 +306,8 @@ RequestReader::Step RequestReader::State::CheckHead() {
   request.api_version_header =
       FindField(message, "x-prefect-api-version").value_or(std::string_view());
   request.prefer_header = FindField(message, "prefer").value_or(std::string_view());
+  request.if_none_match = FindField(message, "If-None-Match").value_or(std::string_view());
+  request.last_event_id_header = FindField(message, "last-event-id");
   client = QueryParameter(target.raw_query, "client");
   if (client) request.csrf_client = *client;
   page_token = QueryParameter(target.raw_query, "page-token");

@@ -148,6 +148,7 @@ void AppendResponse(const ApiResponse& answer, const ResponseOptions& options, s
   if (!answer.preference_applied.empty()) {
     AppendHeader(out, "Preference-Applied", answer.preference_applied);
   }
+  out->append(answer.extra_headers);
   if (compress) {
     AppendHeader(out, "Content-Encoding", "gzip");
     AppendHeader(out, "Vary", "Accept-Encoding");

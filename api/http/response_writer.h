@@ -24,7 +24,8 @@ struct ResponseOptions {
 
 // Appends "HTTP/1.1 <status> <reason>", then Content-Type (the answer's
 // content_type) when there is a body, Content-Length (except on 1xx, 204 and 304),
-// Retry-After, Allow and Location when the answer has them, Content-Encoding:
+// Retry-After, Allow, Location and the extra header lines when the answer
+// has them, Content-Encoding:
 // gzip and Vary: Accept-Encoding when the body is compressed (options.gzip,
 // a body of kMinCompressedBody bytes or more, not HEAD), Connection: close
 // when options.close; then the blank line and the body.

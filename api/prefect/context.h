@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/prefect/change_feed.h"
 #include "api/prefect/event_ring.h"
 #include "api/prefect/log_ring.h"
 #include "api/prefect/server_metrics.h"
@@ -45,6 +46,10 @@ struct ApiContext {
   // The events clients sent on the websocket /api/events/in; never null.
   std::shared_ptr<EventRing> events = std::make_shared<EventRing>(kDefaultEventRing);
 
+  // The engine's changes as events (GET /api/slotd/events); null: the
+  // route answers 404.
+  std::shared_ptr<ChangeFeed> change_feed;
+
   // The transport's request and connection counts; never null.
   std::shared_ptr<ServerMetrics> metrics = std::make_shared<ServerMetrics>();
 };
@@ -71,6 +76,10 @@ struct ApiRequest {
   std::string_view api_version_header;
   // The Prefer header (RFC 7240); empty when absent.
   std::string_view prefer_header;
+  // The If-None-Match header (the live page's revalidation); empty when absent.
+  std::string_view if_none_match;
+  // The Last-Event-ID header (GET /api/slotd/events), if sent.
+  std::optional<std::string_view> last_event_id_header;
   // The `client` query parameter of GET /api/csrf-token, if given.
   std::optional<std::string_view> csrf_client;
   // The `page-token` query parameter of GET /api/events/filter/next, if given.

@@ -87,10 +87,14 @@ RouteSpec SpecOf(Route route) {
       return reads_body(HandleEventsFilter);
     case Route::kEventsFilterNext:
       return no_body(HandleEventsFilterNext);
+    case Route::kUi:
+      return {HandleUi, false, false};
     case Route::kMetrics:
       return {HandleMetrics, false, false};
     case Route::kSlotdLimitHolders:
       return no_body(HandleLimitHolders);
+    case Route::kSlotdEvents:
+      return no_body(HandleEventStream);
   }
   std::abort();  // unreachable: -Wswitch keeps every route listed
 }

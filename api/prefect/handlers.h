@@ -92,6 +92,12 @@ void DeferAnswer(const HandlerInput& in, WaitId wait_id);
 // handlers_slotd.cc: GET /metrics and the /api/slotd/ extension routes.
 void HandleMetrics(const HandlerInput& in, ApiResponse* out);
 void HandleLimitHolders(const HandlerInput& in, ApiResponse* out);
+// GET /api/slotd/events: checks Last-Event-ID (400 when it is not a decimal
+// uint64) and leaves the stream itself to the transport.
+void HandleEventStream(const HandlerInput& in, ApiResponse* out);
+
+// handlers_ui.cc: the live page's files (api/ui).
+void HandleUi(const HandlerInput& in, ApiResponse* out);
 
 // Shared by the handler files (handlers_common.cc).
 

@@ -58,8 +58,10 @@ Status WriteLimits(SlotStore& engine, size_t max_named, MetricsText* text) {
       figures, "slotd_limit_active", "1 if the limit is active (summed: how many are).",
       [](const LimitFigures& l) { return uint64_t{l.active}; },
       [](const Sum& s) { return s.active_count; }, text);
-  // slotd_limit_waiters (requests waiting in line for slots) joins these
-  // families once fair waiting exists.
+  WriteLimitFamily(
+      figures, "slotd_limit_waiters", "Requests waiting in line for the limit's slots.",
+      [](const LimitFigures& l) { return l.waiters; }, [](const Sum& s) { return s.waiters; },
+      text);
   text->Family("slotd_limits_summed", "gauge",
                "Limits past --metrics-max-limits, shown summed under name=\"\".");
   text->Sample("slotd_limits_summed", {kNotTag}, figures.others[0].count);
@@ -164,14 +166,14 @@ void WriteProcess(MetricsText* text) {
   text->Sample("process_start_time_seconds", {}, process->start_time_unix);
 }
 
-std::string_view HolderTypeName(HolderType type) {
-  switch (type) {
-    case HolderType::kFlowRun:
-      return "flow_run";
-    case HolderType::kTaskRun:
-      return "task_run";
-    case HolderType::kDeployment:
-      return "deployment";
+std::string_view WaitModeName(WaitMode mode) {
+  switch (mode) {
+    case WaitMode::kLease:
+      return "lease";
+    case WaitMode::kNoLease:
+      return "no_lease";
+    case WaitMode::kV1:
+      return "v1";
   }
   return "unknown";
 }
@@ -199,10 +201,13 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
   const Status status = in.context.engine->ReadHolders(in.match.param, &holders);
   if (IsMissing(status)) return RespondDetail(out, 404, "Concurrency Limit not found");
   if (status != Status::kOk) return RespondOtherStatus(status, out);
+  std::vector<LimitWaiter> waiters;
+  in.context.engine->ReadWaiters(in.match.param, &waiters);
   out->status = 200;
   out->body.clear();
   JsonWriter writer(&out->body);
-  writer.BeginArray();
+  writer.BeginObject();
+  writer.Key("holders").BeginArray();
   for (const HolderLease& lease : holders) {
     writer.BeginObject();
     writer.Key("lease_id").Uuid(lease.lease_id);
@@ -218,9 +223,43 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
     writer.Key("slots").Int(lease.slots);
     writer.Key("created").Timestamp(lease.created_at);
     writer.Key("expiration").Timestamp(lease.expiration);
+    writer.Key("renewals").Uint(lease.renewals);
     writer.EndObject();
   }
   writer.EndArray();
+  writer.Key("waiting").Uint(waiters.size());
+  writer.Key("waiters").BeginArray();
+  for (const LimitWaiter& waiter : waiters) {
+    writer.BeginObject();
+    writer.Key("slots").Int(waiter.slots);
+    writer.Key("since").Timestamp(waiter.since);
+    writer.Key("mode").String(WaitModeName(waiter.mode));
+    writer.Key("limits").BeginArray();
+    for (const std::string& name : waiter.limits) writer.String(name);
+    writer.EndArray();
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+}
+
+}  // namespace slotd::api
+
+namespace slotd::api {
+
+void HandleEventStream(const HandlerInput& in, ApiResponse* out) {
+  if (!in.context.change_feed) return RespondDetail(out, 404, "Not Found");
+  std::optional<uint64_t> last_id;
+  if (in.request.last_event_id_header) {
+    last_id = ParseLastEventId(*in.request.last_event_id_header);
+    if (!last_id) {
+      return RespondDetail(out, 400, "Last-Event-ID must be a decimal integer below 2^64");
+    }
+  }
+  out->status = 200;
+  out->body.clear();
+  out->event_stream = true;
+  out->last_event_id = last_id;
 }
 
 }  // namespace slotd::api

@@ -125,16 +125,32 @@ std::string ConcurrencyLimitListJson(std::span<const LimitSnapshot> limits) {
   return ListBodyOf(WriteConcurrencyLimit, limits);
 }
 
-std::string LimitV2Json(const LimitSnapshot& limit) {
-  std::string body;
-  body.reserve(kLimitJsonSize);
-  JsonWriter writer(&body);
+void WriteLimitV2(JsonWriter& writer, const LimitSnapshot& limit) {
   writer.BeginObject();
   WriteLimitHead(writer, limit);
   writer.Key("denied_slots").Int(limit.denied_slots);
   writer.Key("slot_decay_per_second").Double(limit.slot_decay_per_second);
   writer.Key("avg_slot_occupancy_seconds").Double(limit.avg_slot_occupancy_seconds);
   writer.EndObject();
+}
+
+std::string_view HolderTypeName(HolderType type) {
+  switch (type) {
+    case HolderType::kFlowRun:
+      return "flow_run";
+    case HolderType::kTaskRun:
+      return "task_run";
+    case HolderType::kDeployment:
+      return "deployment";
+  }
+  return "unknown";
+}
+
+std::string LimitV2Json(const LimitSnapshot& limit) {
+  std::string body;
+  body.reserve(kLimitJsonSize);
+  JsonWriter writer(&body);
+  WriteLimitV2(writer, limit);
   return body;
 }
 

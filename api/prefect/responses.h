@@ -2,11 +2,14 @@
 // shared/spec/API.md, each writing its fields in the spec's order.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "api/json/validation_error.h"
+#include "api/json/writer.h"
 #include "api/prefect/route_family.h"
 #include "engine/slot_engine.h"
 
@@ -22,8 +25,16 @@ struct ApiResponse {
   std::string_view allow;          // an Allow header (405) when not empty
   std::string location;            // a Location header (307) when not empty
   std::string preference_applied;  // a Preference-Applied header when not empty
+  // Further header lines, each "Name: value\r\n", written as they are (the
+  // live page's caching and security headers, its 401's challenge).
+  std::string_view extra_headers;
   // Which routes answered, for the request metrics (set by Dispatch).
   RouteFamily family = RouteFamily::kTransport;
+  // GET /api/slotd/events accepted (status 200, no body): the transport
+  // turns the connection into an event stream, resuming after
+  // last_event_id when set.
+  bool event_stream = false;
+  std::optional<uint64_t> last_event_id;
 };
 
 // {"detail":"<message>"} with `status`.
@@ -50,6 +61,10 @@ std::string ConcurrencyLimitListJson(std::span<const LimitSnapshot> limits);
 // ConcurrencyLimitV2 (v2 create): id, created, updated, active, name, limit,
 // active_slots, denied_slots, slot_decay_per_second, avg_slot_occupancy_seconds.
 std::string LimitV2Json(const LimitSnapshot& limit);
+// The same object written into a larger document.
+void WriteLimitV2(JsonWriter& writer, const LimitSnapshot& limit);
+// "flow_run", "task_run" or "deployment", as a holder's type is written.
+std::string_view HolderTypeName(HolderType type);
 
 // GlobalConcurrencyLimitResponse (v2 read and filter): id, created, updated,
 // active, name, limit, active_slots, slot_decay_per_second.

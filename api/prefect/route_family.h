@@ -17,7 +17,7 @@ enum class RouteFamily : uint8_t {
   kV2Slots,    // /api/v2/concurrency_limits: increment, decrement, leases
   kLogs,       // /api/logs
   kEvents,     // /api/events: the filter routes and the websocket's upgrade
-  kSlotd,      // /api/slotd/ extension routes
+  kSlotd,      // /api/slotd/ extension routes, and the live page (/, /ui)
   kMetrics,    // /metrics
 };
 inline constexpr size_t kRouteFamilyCount = static_cast<size_t>(RouteFamily::kMetrics) + 1;

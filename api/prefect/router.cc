@@ -3,11 +3,13 @@
 #include <array>
 #include <cctype>
 
+#include "api/ui/ui_page.h"
+
 namespace slotd::api {
 namespace {
 
 // The longest route: v2/concurrency_limits/leases/{lease_id}/renew.
-// (/metrics is the one route outside /api/.)
+// (/metrics and the live page are the routes outside /api/.)
 constexpr size_t kMaxSegments = 5;
 using Segments = std::array<std::string_view, kMaxSegments>;
 
@@ -122,6 +124,7 @@ RouteMatch MatchV2Item(Method method, std::string_view segment) {
 // The route `path` names in exactly this slash form.
 RouteMatch MatchExactly(Method method, std::string_view path) {
   if (path == "/metrics") return Only(method, Method::kGet, Route::kMetrics);
+  if (IsUiPath(path)) return Only(method, Method::kGet, Route::kUi);
   Segments s;
   size_t count = 0;
   bool trailing_slash = false;
@@ -146,6 +149,8 @@ RouteMatch MatchExactly(Method method, std::string_view path) {
         return Only(method, Method::kPost, Route::kLogsFilter);
       if (s[0] == "events" && s[1] == "filter")
         return Only(method, Method::kPost, Route::kEventsFilter);
+      if (s[0] == "slotd" && s[1] == "events")
+        return Only(method, Method::kGet, Route::kSlotdEvents);
       return {};
     case 3:
       if (v1 && s[1] == "tag") {
@@ -217,7 +222,9 @@ RouteFamily FamilyOf(Route route) {
       return RouteFamily::kEvents;
     case Route::kMetrics:
       return RouteFamily::kMetrics;
+    case Route::kUi:
     case Route::kSlotdLimitHolders:
+    case Route::kSlotdEvents:
       return RouteFamily::kSlotd;
   }
   return RouteFamily::kUnmatched;

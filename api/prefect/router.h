@@ -59,11 +59,14 @@ enum class Route : uint8_t {
   // /api/events (the websocket /api/events/in is the transport's)
   kEventsFilter,
   kEventsFilterNext,
-  // slotd's own: /metrics, and /api/slotd/ (extension routes)
+  // slotd's own: the live page (/, /ui, /ui/<file>), /metrics, and
+  // /api/slotd/ (extension routes)
+  kUi,
   kMetrics,
   kSlotdLimitHolders,
+  kSlotdEvents,
 };
-inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdLimitHolders) + 1;
+inline constexpr size_t kRouteCount = static_cast<size_t>(Route::kSlotdEvents) + 1;
 
 // The family a route's requests are counted in (route_family.h).
 RouteFamily FamilyOf(Route route);
@@ -73,7 +76,7 @@ struct RouteMatch {
   Outcome outcome = Outcome::kNotFound;
   Route route = Route::kHealth;
   // The path parameter ({id}, {tag}, {id_or_name}, {lease_id} or {name}), if
-  // any.
+  // any. (kUi reads the page's file from the request path.)
   std::string_view param;
   // The v1 {id:uuid} routes: the id, parsed (those routes match only a
   // canonical UUID, as Starlette's uuid converter does).

@@ -16,6 +16,11 @@
 #   ROUNDS=3
 #   CONNECTIONS=16
 #   NICE=-10               priority of servers and wrk (-10 when root, else 0)
+#   STREAM_CLIENTS_BEFORE=0, STREAM_CLIENTS_AFTER=0
+#                          clients of GET /api/slotd/events (curl, reading and
+#                          discarding every event) kept connected to each
+#                          binary throughout; the same binary twice with
+#                          STREAM_CLIENTS_AFTER=10 measures what they cost
 # Only 127.0.0.1 is ever targeted. Both servers are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,9 +41,10 @@ HOST=127.0.0.1
 command -v wrk >/dev/null || scripts/install-deps.sh wrk curl
 
 pids=()
+stream_pids=()
 stop_servers() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${stream_pids[@]}" "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${stream_pids[@]}" "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_servers EXIT
 
@@ -57,6 +63,11 @@ for i in 0 1; do
   [[ -n $port ]] || { cat "$OUT_DIR/${names[$i]}.stderr" >&2; exit 1; }
   urls+=("http://$HOST:$port")
   bench/http/create_limits.sh "${urls[$i]}"
+  clients=STREAM_CLIENTS_$(tr a-z A-Z <<<"${names[$i]}")
+  for _ in $(seq "${!clients:-0}"); do
+    nice -n "$NICE" curl -sN -o /dev/null "${urls[$i]}/api/slotd/events" &
+    stream_pids+=($!)
+  done
 done
 
 for round in $(seq "$ROUNDS"); do
@@ -95,4 +106,9 @@ for scenario in $SCENARIOS; do
         s, b, median(pb, n["before"]), a, median(pa, n["after"]), a / b
     }' "$OUT_DIR/results.txt"
 done
+if ((${#stream_pids[@]} > 0)); then
+  alive=0
+  for pid in "${stream_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+  echo "stream clients still connected at the end: $alive of ${#stream_pids[@]}"
+fi
 echo "raw results: $OUT_DIR/results.txt"

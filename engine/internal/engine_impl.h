@@ -99,13 +99,19 @@ struct SlotEngine::Impl {
   // True if a sink exists and cannot take changes now: changing calls
   // answer kUnavailable before they change anything.
   bool Refusing() const { return sink && !sink->Accepting(); }
+  // Where a changing call appends its change, asked under its locks: the
+  // sink, the watcher while it watches, both, or null (build no change).
+  ChangeSink* Recorder() {
+    if (watcher == nullptr || !watcher->Watching()) return sink;
+    return sink ? static_cast<ChangeSink*>(&fan_out) : watcher;
+  }
   // The calling thread's change buffer, emptied and stamped; for calls that
   // append one change while holding their locks.
   Change& BeginChange(ChangeKind kind, TimePoint at);
   // Appends the after-images of `limits` to `change` (their locks held).
   static void AddImages(std::span<LimitState* const> limits, Change* change);
   // Appends to the sink the end of a lease and the limits given back to.
-  void AppendLeaseEnd(const Uuid& lease_id, ChangeKind kind, TimePoint at,
+  void AppendLeaseEnd(ChangeSink* recorder, const Uuid& lease_id, ChangeKind kind, TimePoint at,
                       std::span<LimitState* const> given_back, Change* change);
   // Replay: each applies one part of a change (engine/slot_engine_replay.cc).
   void ReplayDelete(const Uuid& limit_id);
@@ -156,7 +162,9 @@ struct SlotEngine::Impl {
   }
 
   const EngineOptions& options;
-  ChangeSink* const sink;  // options.change_sink, or null: no journal
+  ChangeSink* const sink;        // options.change_sink, or null: no journal
+  ChangeWatcher* const watcher;  // options.change_watcher, or null
+  ChangeFanOut fan_out;          // sink and watcher, when both exist
   std::vector<std::unique_ptr<LimitShard>> shards;
   LeaseTable leases;
   Catalog catalog;

@@ -57,6 +57,7 @@ bool LeaseTable::Renew(const Uuid& id, TimePoint now, TimePoint new_expiration, 
   auto it = shard.entries.find(id);
   if (it == shard.entries.end() || it->second.lease.expiration <= now) return false;
   it->second.lease.expiration = new_expiration;
+  ++it->second.lease.renewals;
   HeapFix(shard, it->second.heap_index);
   if (sink) {
     thread_local Change change;

@@ -31,6 +31,7 @@ struct Waiter {
   AcquireMode mode = AcquireMode::kConcurrency;
   std::optional<LeaseTerms> lease;
   Uuid task_run{};
+  TimePoint since;  // arrival, on the engine's clock
   TimePoint deadline;
   TimePoint wake = TimePoint::max();  // decay makes room then
   int overtaken = 0;                  // later requests granted ahead of it

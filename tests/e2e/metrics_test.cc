@@ -154,16 +154,100 @@ TEST_CASE("after a scripted workload /metrics shows what the engine holds and ha
   RequireStatus(holders, 200);
   Json doc(holders->body);
   REQUIRE(doc.valid());
-  REQUIRE(doc.root().get_array().size() == 1);
-  const simdjson::dom::element lease = doc.root().at(0).value();
-  CHECK(Keys(lease) ==
-        std::vector<std::string>{"lease_id", "holder", "slots", "created", "expiration"});
+  CHECK(Keys(doc.root()) == std::vector<std::string>{"holders", "waiting", "waiters"});
+  CHECK(Canonical(doc.root()["waiting"].value()) == "0");
+  CHECK(Canonical(doc.root()["waiters"].value()) == "[]");
+  REQUIRE(doc.root()["holders"].get_array().size() == 1);
+  const simdjson::dom::element lease = doc.root()["holders"].at(0).value();
+  CHECK(Keys(lease) == std::vector<std::string>{"lease_id", "holder", "slots", "created",
+                                                "expiration", "renewals"});
   CHECK(Canonical(lease["lease_id"].value()) == JsonString(held));
   CHECK(Canonical(lease["holder"].value()) ==
         std::string(R"({"type":"flow_run","id":")") + kFlowRun + R"("})");
   CHECK(Canonical(lease["slots"].value()) == "1");
   CHECK(IsTimestamp(lease["created"].get_string().value()));
   CHECK(IsTimestamp(lease["expiration"].get_string().value()));
+  CHECK(Canonical(lease["renewals"].value()) == "0");
+  CHECK(Sample(samples, Limit("slotd_limit_waiters", "db")) == 0);
+}
+
+// A v2 increment of one slot of `name` that asks to wait up to 10 s.
+std::string WaitingIncrement(const std::string& path, const std::string& name) {
+  const std::string body = R"({"slots":1,"names":[")" + name + R"("]})";
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+         "Prefer: wait=10\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_CASE("the holders route counts renewals and lists the requests waiting in line", "[metrics]") {
+  SlotdProcess server;
+  auto cli = server.client();
+  CreateV2Limit(*cli, "db", 1);
+  CreateV2Limit(*cli, "other", 5);
+  const std::string held =
+      LeaseIdOf(PostJson(*cli, kIncrementWithLease, R"({"names":["db"],"slots":1})"));
+  const std::string renew = "/api/v2/concurrency_limits/leases/" + held + "/renew";
+  CheckNoContent(cli->Post(renew, "", "application/json"));
+  CheckNoContent(cli->Post(renew, "", "application/json"));
+  RawConnection with_lease(server.port());
+  REQUIRE(with_lease.send_all(WaitingIncrement(kIncrementWithLease, "db")));
+  RawConnection without(server.port());
+  REQUIRE(without.send_all(WaitingIncrement(kIncrement, "db")));
+  CHECK_FALSE(without.read_response(std::chrono::milliseconds(300)));  // both wait now
+
+  auto res = cli->Get("/api/slotd/limits/db/holders");
+  RequireStatus(res, 200);
+  Json doc(res->body);
+  REQUIRE(doc.valid());
+  CHECK(Canonical(doc.root()["holders"].at(0)["renewals"].value()) == "2");
+  CHECK(Canonical(doc.root()["waiting"].value()) == "2");
+  simdjson::dom::array waiters = doc.root()["waiters"].get_array().value();
+  REQUIRE(waiters.size() == 2);
+  std::vector<std::string> modes;
+  for (simdjson::dom::element waiter : waiters) {
+    CHECK(Keys(waiter) == std::vector<std::string>{"slots", "since", "mode", "limits"});
+    CHECK(Canonical(waiter["slots"].value()) == "1");
+    CHECK(IsTimestamp(waiter["since"].get_string().value()));
+    CHECK(Canonical(waiter["limits"].value()) == R"(["db"])");
+    modes.emplace_back(std::string_view(waiter["mode"].get_string().value()));
+  }
+  CHECK(modes == std::vector<std::string>{"lease", "no_lease"});  // arrival order
+  // Nobody waits for the other limit.
+  auto other = cli->Get("/api/slotd/limits/other/holders");
+  RequireStatus(other, 200);
+  CHECK(Canonical(other->body).find(R"("waiting":0,"waiters":[])") != std::string::npos);
+
+  Samples samples = Scrape(*cli);
+  CHECK(Sample(samples, Limit("slotd_limit_waiters", "db")) == 2);
+  CHECK(Sample(samples, Limit("slotd_limit_waiters", "other")) == 0);
+
+  // Released: the first in line gets the slot and leaves the line.
+  RequireStatus(PostJson(*cli, "/api/v2/concurrency_limits/decrement-with-lease",
+                         R"({"lease_id":")" + held + R"("})"),
+                204);
+  auto granted = with_lease.read_response(std::chrono::milliseconds(5000));
+  REQUIRE(granted);
+  CHECK(granted->status == 200);
+  CHECK(Sample(Scrape(*cli), Limit("slotd_limit_waiters", "db")) == 1);
+}
+
+TEST_CASE("the waiters gauge of limits past --metrics-max-limits is summed", "[metrics]") {
+  SlotdProcess server(WithArgs({"--metrics-max-limits", "1"}));
+  auto cli = server.client();
+  CreateV2Limit(*cli, "a", 5);
+  for (const char* full : {"b", "c"}) {
+    CreateV2Limit(*cli, full, 1);
+    RequireStatus(
+        PostJson(*cli, kIncrement, std::string(R"({"names":[")") + full + R"("],"slots":1})"), 200);
+  }
+  RawConnection first(server.port());
+  REQUIRE(first.send_all(WaitingIncrement(kIncrement, "b")));
+  RawConnection second(server.port());
+  REQUIRE(second.send_all(WaitingIncrement(kIncrement, "c")));
+  CHECK_FALSE(second.read_response(std::chrono::milliseconds(300)));
+  const Samples samples = Scrape(*cli);
+  CHECK(Sample(samples, Limit("slotd_limit_waiters", "a")) == 0);
+  CHECK(samples.count(Limit("slotd_limit_waiters", "b")) == 0);
+  CHECK(Sample(samples, Limit("slotd_limit_waiters", "")) == 2);
 }
 
 TEST_CASE(

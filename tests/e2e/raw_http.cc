@@ -57,7 +57,8 @@ int ConnectLoopback(int port, int receive_buffer) {
   return fd;
 }
 
-RawConnection::RawConnection(int port) : fd_(ConnectLoopback(port)) {}
+RawConnection::RawConnection(int port, int receive_buffer)
+    : fd_(ConnectLoopback(port, receive_buffer)) {}
 
 RawConnection::~RawConnection() {
   if (fd_ >= 0) close(fd_);

@@ -29,8 +29,9 @@ struct RawResponse {
 
 class RawConnection {
  public:
-  // Connects to 127.0.0.1:port; connected() tells whether it worked.
-  explicit RawConnection(int port);
+  // Connects to 127.0.0.1:port (with SO_RCVBUF when receive_buffer > 0);
+  // connected() tells whether it worked.
+  explicit RawConnection(int port, int receive_buffer = 0);
   ~RawConnection();
   RawConnection(RawConnection&& other) noexcept;
   RawConnection(const RawConnection&) = delete;

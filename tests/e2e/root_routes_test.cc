@@ -78,7 +78,7 @@ TEST_CASE("an unknown route answers 404 Not Found", "[root][routing]") {
   CheckDetail(cli->Get("/api/v3/concurrency_limits/x"), 404, "Not Found");
   CheckDetail(cli->Get("/api/concurrency_limits/tag"), 404, "Not Found");
   CheckDetail(cli->Get("/health"), 404, "Not Found");
-  CheckDetail(cli->Get("/"), 404, "Not Found");
+  CheckDetail(cli->Get("/index.html"), 404, "Not Found");
 }
 
 TEST_CASE("a known path with a wrong method answers 405 Method Not Allowed", "[root][routing]") {

@@ -86,6 +86,27 @@ TEST_CASE("renewing a lease sets its expiration to now plus the duration", "[lea
   CHECK(t.Active("a") == 1);
 }
 
+TEST_CASE("each renewal of a lease is counted, and the holders read shows the count", "[leases]") {
+  TestEngine t;
+  t.Create("a", 2);
+  const Uuid renewed = t.AcquireLease({"a"}, 1, /*duration_seconds=*/60);
+  const Uuid other = t.AcquireLease({"a"}, 1, /*duration_seconds=*/60);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(t.engine().RenewLease(renewed, std::chrono::seconds(60)) == Status::kOk);
+  }
+  CHECK(t.engine().RenewLease(renewed, std::chrono::seconds(0)) == Status::kInvalidValue);
+  LeaseSnapshot lease;
+  REQUIRE(t.engine().ReadLease(renewed, &lease) == Status::kOk);
+  CHECK(lease.renewals == 3);
+  std::vector<HolderLease> holders;
+  REQUIRE(t.engine().ReadHolders("a", &holders) == Status::kOk);
+  REQUIRE(holders.size() == 2);
+  CHECK(holders[0].lease_id == renewed);
+  CHECK(holders[0].renewals == 3);
+  CHECK(holders[1].lease_id == other);
+  CHECK(holders[1].renewals == 0);
+}
+
 TEST_CASE("an expired lease cannot be renewed or read even before it is swept", "[leases]") {
   TestEngine t;
   t.Create("a", 1);

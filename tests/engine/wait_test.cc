@@ -380,3 +380,56 @@ TEST_CASE("a waiter needing more slots than are free does not hold up smaller on
 
 }  // namespace
 }  // namespace slotd::test
+
+namespace slotd::test {
+
+TEST_CASE("ReadWaiters lists a limit's waiters in arrival order with what they asked", "[wait]") {
+  TestEngine t;
+  t.Create("db", 1);
+  t.Create("web", 1);
+  t.Create("tag:etl", 1);
+  Waits w(t);
+  std::vector<LimitWaiter> waiters;
+  t.engine().ReadWaiters("db", &waiters);
+  CHECK(waiters.empty());
+  REQUIRE(w.Acquire("holder", {"db"}) == Status::kOk);
+  REQUIRE(w.Increment("v1 holder", {"etl"}, NewRandomUuid()) == Status::kOk);
+  const TimePoint first = t.Now();
+  REQUIRE(w.Acquire("w1", {"db", "web"}, 1, 60, /*lease=*/true) == Status::kWaiting);
+  t.clock().AdvanceSeconds(1);
+  REQUIRE(w.Acquire("w2", {"db"}, 1) == Status::kWaiting);
+  REQUIRE(w.Increment("w3", {"etl"}, NewRandomUuid()) == Status::kWaiting);
+
+  t.engine().ReadWaiters("db", &waiters);
+  REQUIRE(waiters.size() == 2);
+  CHECK(waiters[0].mode == WaitMode::kLease);
+  CHECK(waiters[0].since == first);
+  CHECK(waiters[0].limits == std::vector<std::string>{"db", "web"});
+  CHECK(waiters[1].mode == WaitMode::kNoLease);
+  CHECK(waiters[1].since == first + std::chrono::seconds(1));
+  CHECK(waiters[1].slots == 1);
+  t.engine().ReadWaiters("web", &waiters);
+  CHECK(waiters.size() == 1);
+  t.engine().ReadWaiters("tag:etl", &waiters);
+  REQUIRE(waiters.size() == 1);
+  CHECK(waiters[0].mode == WaitMode::kV1);
+  CHECK(waiters[0].limits == std::vector<std::string>{"tag:etl"});
+  t.engine().ReadWaiters("nothing", &waiters);
+  CHECK(waiters.empty());
+
+  EngineFigures figures;
+  t.engine().ReadFigures(2, &figures);
+  REQUIRE(figures.named.size() == 2);
+  CHECK(figures.named[0].name == "db");
+  CHECK(figures.named[0].waiters == 2);
+  CHECK(figures.named[1].name == "tag:etl");
+  CHECK(figures.named[1].waiters == 1);
+  CHECK(figures.others[0].waiters == 1);  // web, summed
+
+  REQUIRE(t.Release({"db"}) == Status::kOk);  // w1 is granted and leaves the line
+  t.engine().ReadWaiters("db", &waiters);
+  REQUIRE(waiters.size() == 1);
+  CHECK(waiters[0].mode == WaitMode::kNoLease);
+}
+
+}  // namespace slotd::test

@@ -24,7 +24,8 @@ seconds="${FUZZ_SECONDS:-30}"
 cxx="${CXX:-clang++-14}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(request_body request_stream router event_text journal_record prefer redis_url)
+[[ ${#targets[@]} -gt 0 ]] || targets=(request_body request_stream router event_text journal_record prefer redis_url
+  last_event_id ui_page)
 
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 flags+=" -fno-omit-frame-pointer -g -O1"

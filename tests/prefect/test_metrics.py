@@ -65,6 +65,7 @@ def test_every_family_has_its_type_and_the_names_prometheus_expects(slotd):
         "slotd_limit_active_slots": "gauge",
         "slotd_limit_denied_slots": "gauge",
         "slotd_limit_holders": "gauge",
+        "slotd_limit_waiters": "gauge",
         "slotd_limit_active": "gauge",
         "slotd_limits_summed": "gauge",
         # The parser names a counter's family without its _total.
@@ -133,6 +134,7 @@ def test_limit_figures_match_the_api_after_acquisitions_and_a_refusal(slotd):
     assert by_name(after["slotd_limit_limit"])[name].value == read["limit"]
     assert by_name(after["slotd_limit_denied_slots"])[name].value == 1
     assert by_name(after["slotd_limit_holders"])[name].value == 1
+    assert by_name(after["slotd_limit_waiters"])[name].value == 0
 
     def total(families, family):
         return families[family].samples[0].value
@@ -143,4 +145,8 @@ def test_limit_figures_match_the_api_after_acquisitions_and_a_refusal(slotd):
 
     holders = slotd.client.get(f"{slotd.base_url}/slotd/limits/{name}/holders")
     assert holders.status_code == 200
-    assert [h["lease_id"] for h in holders.json()] == [lease.json()["lease_id"]]
+    answer = holders.json()
+    assert [h["lease_id"] for h in answer["holders"]] == [lease.json()["lease_id"]]
+    assert answer["holders"][0]["renewals"] == 0
+    assert answer["waiting"] == 0
+    assert answer["waiters"] == []

@@ -416,6 +416,42 @@ TEST_CASE("with an auth string health and ready are open on their exact raw path
   CHECK(Events("HEAD /api/health HTTP/1.1\r\nHost: h\r\n\r\n", settings) == Events_{kUnauthorized});
 }
 
+TEST_CASE("with an auth string the live page's 401 asks a browser for Basic credentials",
+          "[reader][auth]") {
+  const ReaderSettings settings = WithAuth();
+  for (const char* target : {"/", "/ui", "/ui/app.js", "/ui?x=1", "http://h/ui"}) {
+    INFO(target);
+    RequestReader reader(&settings);
+    size_t consumed = 0;
+    REQUIRE(reader.Put(Get(target), &consumed) == Step::kRefuse);
+    CHECK(reader.refusal().status == 401);
+    CHECK(reader.refusal().body == R"({"exception_message":"Unauthorized"})");
+    CHECK(reader.refusal().extra_headers == "WWW-Authenticate: Basic realm=\"slotd\"\r\n");
+  }
+  // The API's 401 is Prefect's, with no challenge.
+  for (const char* target : {"/api/hello", "/metrics", "/uix", "/api/slotd/limits/a/holders"}) {
+    INFO(target);
+    RequestReader reader(&settings);
+    size_t consumed = 0;
+    REQUIRE(reader.Put(Get(target), &consumed) == Step::kRefuse);
+    CHECK(reader.refusal().status == 401);
+    CHECK(reader.refusal().extra_headers.empty());
+  }
+  CHECK(Events(Get("/ui", kGoodAuthorization), settings) == Events_{"GET /ui body="});
+}
+
+TEST_CASE("If-None-Match is read for the live page's revalidation", "[reader]") {
+  const ReaderSettings settings = Settings();
+  RequestReader reader(&settings);
+  size_t consumed = 0;
+  REQUIRE(reader.Put("GET /ui HTTP/1.1\r\nHost: h\r\nIf-None-Match: W/\"abc\"\r\n\r\n",
+                     &consumed) == Step::kRequest);
+  CHECK(reader.request().if_none_match == "W/\"abc\"");
+  reader.Next();
+  REQUIRE(reader.Put(Get("/ui"), &consumed) == Step::kRequest);
+  CHECK(reader.request().if_none_match.empty());
+}
+
 TEST_CASE("a path with an encoded line feed is refused 401 without credentials, read with them",
           "[reader][auth]") {
   const ReaderSettings settings = WithAuth();

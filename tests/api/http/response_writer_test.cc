@@ -50,6 +50,20 @@ std::string Gunzip(std::string_view member) {
 
 }  // namespace
 
+TEST_CASE("an answer's extra header lines are written as they are", "[response]") {
+  ApiResponse answer;
+  answer.status = 304;
+  answer.extra_headers = "Cache-Control: no-cache\r\nETag: W/\"1\"\r\n";
+  CHECK(Written(answer) ==
+        "HTTP/1.1 304 Not Modified\r\nCache-Control: no-cache\r\nETag: W/\"1\"\r\n\r\n");
+  answer.status = 401;
+  answer.body = "{}";
+  answer.extra_headers = "WWW-Authenticate: Basic realm=\"slotd\"\r\n";
+  CHECK(Written(answer, {.close = true}) ==
+        "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+        "WWW-Authenticate: Basic realm=\"slotd\"\r\nConnection: close\r\n\r\n{}");
+}
+
 TEST_CASE("an answer with a body is written with its type and length", "[response]") {
   ApiResponse answer;
   answer.status = 201;

@@ -431,7 +431,7 @@ TEST_CASE("a path name over max_name_bytes is 404: it cannot exist", "[dispatch]
   CHECK(server.Call("GET", "/api/slotd/limits/abcdefghi/holders").status == 404);
 }
 
-TEST_CASE("the holders route lists a limit's leases with holder, slots and times",
+TEST_CASE("the holders route lists a limit's leases with holder, slots, times and renewals",
           "[dispatch][slotd]") {
   Server server;
   REQUIRE(server.Call("POST", "/api/v2/concurrency_limits/", R"({"name":"db","limit":5})").status ==
@@ -439,7 +439,7 @@ TEST_CASE("the holders route lists a limit's leases with holder, slots and times
   const ApiResponse empty = server.Call("GET", "/api/slotd/limits/db/holders");
   CHECK(empty.status == 200);
   CHECK(empty.content_type == "application/json");
-  CHECK(empty.body == "[]");
+  CHECK(empty.body == R"({"holders":[],"waiting":0,"waiters":[]})");
   const ApiResponse lease =
       server.Call("POST", "/api/v2/concurrency_limits/increment-with-lease",
                   std::string(R"({"names":["db"],"slots":2,"lease_duration":60,)") +
@@ -452,12 +452,12 @@ TEST_CASE("the holders route lists a limit's leases with holder, slots and times
               .status == 200);
   const ApiResponse holders = server.Call("GET", "/api/slotd/limits/db/holders");
   CHECK(holders.status == 200);
-  CHECK(holders.body.starts_with(R"([{"lease_id":")" + lease_id +
-                                 R"(","holder":{"type":"task_run","id":")" + kTaskRun +
-                                 R"("},"slots":2,"created":"2027-01-15T08:00:00Z",)" +
-                                 R"("expiration":"2027-01-15T08:01:00Z"},{"lease_id":")"));
+  CHECK(holders.body.starts_with(
+      R"({"holders":[{"lease_id":")" + lease_id + R"(","holder":{"type":"task_run","id":")" +
+      kTaskRun + R"("},"slots":2,"created":"2027-01-15T08:00:00Z",)" +
+      R"("expiration":"2027-01-15T08:01:00Z","renewals":0},{"lease_id":")"));
   CHECK(holders.body.ends_with(
-      R"(","holder":null,"slots":1,"created":"2027-01-15T08:00:00Z","expiration":"2027-01-15T08:05:00Z"}])"));
+      R"(","holder":null,"slots":1,"created":"2027-01-15T08:00:00Z","expiration":"2027-01-15T08:05:00Z","renewals":0}],"waiting":0,"waiters":[]})"));
 }
 
 TEST_CASE("the holders route is 404 for an unknown name and 405 for another method",

@@ -33,6 +33,29 @@ TEST_CASE("slotd's own routes: GET /metrics and GET /api/slotd/limits/{name}/hol
   CHECK(FamilyOf(Route::kSlotdLimitHolders) == RouteFamily::kSlotd);
 }
 
+TEST_CASE("the live page is GET of /, /ui and anything under /ui/", "[router]") {
+  for (const char* path : {"/", "/ui", "/ui/", "/ui/app.js", "/ui/no-such-file"}) {
+    INFO(path);
+    CHECK(RouteOf(Method::kGet, path) == Route::kUi);
+  }
+  const RouteMatch post = MatchRoute(Method::kPost, "/");
+  CHECK(post.outcome == Outcome::kMethodNotAllowed);
+  CHECK(post.allow == "GET");
+  CHECK(MatchRoute(Method::kDelete, "/ui/app.js").outcome == Outcome::kMethodNotAllowed);
+  CHECK(MatchRoute(Method::kGet, "/uix").outcome == Outcome::kNotFound);
+  CHECK(MatchRoute(Method::kGet, "/api/ui").outcome == Outcome::kNotFound);
+  CHECK(MatchRoute(Method::kGet, "//").outcome == Outcome::kNotFound);
+  CHECK(FamilyOf(Route::kUi) == RouteFamily::kSlotd);
+}
+
+TEST_CASE("the event stream is GET /api/slotd/events", "[router]") {
+  CHECK(RouteOf(Method::kGet, "/api/slotd/events") == Route::kSlotdEvents);
+  CHECK(MatchRoute(Method::kPost, "/api/slotd/events").outcome == Outcome::kMethodNotAllowed);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/events/").outcome == Outcome::kRedirect);
+  CHECK(MatchRoute(Method::kGet, "/api/slotd/eventsx").outcome == Outcome::kNotFound);
+  CHECK(FamilyOf(Route::kSlotdEvents) == RouteFamily::kSlotd);
+}
+
 TEST_CASE("every route of the spec is found under /api", "[router]") {
   const std::string v1 = "/api/concurrency_limits";
   const std::string v2 = "/api/v2/concurrency_limits";
@@ -111,7 +134,7 @@ TEST_CASE("path parameters are taken from their segment", "[router]") {
 }
 
 TEST_CASE("unknown paths are 404", "[router]") {
-  for (const char* path : {"/", "/api", "/api/", "/health", "/api/nope", "/api//health",
+  for (const char* path : {"/index.html", "/api", "/api/", "/health", "/api/nope", "/api//health",
                            "/api/concurrency_limits/not-a-uuid", "/api/concurrency_limits/tag",
                            "/api/concurrency_limits/tag/", "/api/v2/concurrency_limits/a/b",
                            "/api/v2/concurrency_limits/leases/x/renew/more", "/API/health"}) {
