@@ -4,6 +4,8 @@
 // keepalive, and a stop with streams open.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -312,6 +314,34 @@ TEST_CASE("SIGTERM ends open event streams and slotd exits cleanly", "[event_str
   CHECK(status.clean());
   CHECK(std::chrono::steady_clock::now() - started < 5s);
   for (auto& stream : streams) CHECK(stream->connection().closed_by_peer(1s));
+}
+
+}  // namespace slotd::e2e
+
+namespace slotd::e2e {
+
+TEST_CASE("with --data-dir the stream and the journal both get every change", "[event_stream]") {
+  char pattern[] = "/tmp/slotd-stream-XXXXXX";
+  REQUIRE(mkdtemp(pattern) != nullptr);
+  const std::string dir = pattern;
+  {
+    SlotdProcess server(WithArgs({"--data-dir", dir}));
+    auto cli = server.client();
+    Stream stream(server.port());
+    CheckStreamHead(stream);
+    Create(*cli, "kept", 3);
+    RequireStatus(PostJson(*cli, kIncrement, R"({"names":["kept"],"slots":2})"), 200);
+    CHECK(stream.Next().type == "limit.created");
+    const Event acquired = stream.Next();
+    CHECK(acquired.type == "slots.acquired");
+    CHECK(ActiveSlotsIn(acquired) == 2);
+  }
+  SlotdProcess again(WithArgs({"--data-dir", dir}));
+  auto cli = again.client();
+  auto res = cli->Get("/api/v2/concurrency_limits/kept");
+  RequireStatus(res, 200);
+  CHECK(Canonical(res->body).find(R"("active_slots":2)") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace slotd::e2e
