@@ -217,9 +217,13 @@ int main(int argc, char** argv) {
   context.config.metrics_max_limits = options.metrics_max_limits;
   context.logs = std::make_shared<slotd::api::LogRing>(options.log_ring);
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
-  change_feed->Attach(&engine);
-  change_feed->StartThread();
-  context.change_feed = change_feed;
+  // The stream tells the in-memory engine's changes; on Redis, where other
+  // processes change the limits too, there is none (its route is 404).
+  if (!redis_store) {
+    change_feed->Attach(store ? &store->engine() : memory_engine.get());
+    change_feed->StartThread();
+    context.change_feed = change_feed;
+  }
 
   // Each connection holds a descriptor: the cap must fit under the limit.
   const size_t open_files = slotd::api::RaiseOpenFileLimit();

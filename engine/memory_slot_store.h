@@ -86,6 +86,10 @@ class MemorySlotStore final : public SlotStore {
   Status ReadHolders(std::string_view name, std::vector<HolderLease>* out) override {
     return engine_.ReadHolders(name, out);
   }
+  Status ReadWaiters(std::string_view name, std::vector<LimitWaiter>* out) override {
+    engine_.ReadWaiters(name, out);
+    return Status::kOk;
+  }
   size_t LimitCount() const override { return engine_.LimitCount(); }
   size_t LeaseCount() const override { return engine_.LeaseCount(); }
 

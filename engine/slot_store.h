@@ -76,6 +76,9 @@ class SlotStore {
   virtual EngineCounters Counters() const = 0;
   virtual Status ReadFigures(size_t max_named, EngineFigures* out) = 0;
   virtual Status ReadHolders(std::string_view name, std::vector<HolderLease>* out) = 0;
+  // The requests waiting in this process's line that name the limit, in
+  // arrival order (fair waiting is per process: none on a store without it).
+  virtual Status ReadWaiters(std::string_view name, std::vector<LimitWaiter>* out) = 0;
   // How many limits and leases exist; 0 when the store cannot be reached.
   virtual size_t LimitCount() const = 0;
   virtual size_t LeaseCount() const = 0;

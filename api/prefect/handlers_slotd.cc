@@ -202,7 +202,8 @@ void HandleLimitHolders(const HandlerInput& in, ApiResponse* out) {
   if (IsMissing(status)) return RespondDetail(out, 404, "Concurrency Limit not found");
   if (status != Status::kOk) return RespondOtherStatus(status, out);
   std::vector<LimitWaiter> waiters;
-  in.context.engine->ReadWaiters(in.match.param, &waiters);
+  const Status waiters_status = in.context.engine->ReadWaiters(in.match.param, &waiters);
+  if (waiters_status != Status::kOk) return RespondOtherStatus(waiters_status, out);
   out->status = 200;
   out->body.clear();
   JsonWriter writer(&out->body);

@@ -107,6 +107,11 @@ class RedisSlotStore final : public SlotStore {
   EngineCounters Counters() const override;
   Status ReadFigures(size_t max_named, EngineFigures* out) override;
   Status ReadHolders(std::string_view name, std::vector<HolderLease>* out) override;
+  // Fair waiting is refused with this store: nobody waits.
+  Status ReadWaiters(std::string_view, std::vector<LimitWaiter>* out) override {
+    out->clear();
+    return Status::kOk;
+  }
   size_t LimitCount() const override;
   size_t LeaseCount() const override;
 

@@ -178,7 +178,7 @@ std::string WaitingIncrement(const std::string& path, const std::string& name) {
          "Prefer: wait=10\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-TEST_CASE("the holders route counts renewals and lists the requests waiting in line", "[metrics]") {
+TEST_CASE("the holders route counts renewals and lists the requests waiting in line", "[metrics][wait]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "db", 1);
@@ -230,7 +230,7 @@ TEST_CASE("the holders route counts renewals and lists the requests waiting in l
   CHECK(Sample(Scrape(*cli), Limit("slotd_limit_waiters", "db")) == 1);
 }
 
-TEST_CASE("the waiters gauge of limits past --metrics-max-limits is summed", "[metrics]") {
+TEST_CASE("the waiters gauge of limits past --metrics-max-limits is summed", "[metrics][wait]") {
   SlotdProcess server(WithArgs({"--metrics-max-limits", "1"}));
   auto cli = server.client();
   CreateV2Limit(*cli, "a", 5);

@@ -136,7 +136,7 @@ void ReleaseLeftovers(httplib::Client& cli, const std::string& name, int* leftov
   Json holders(res->body);
   REQUIRE(holders.valid());
   *leftovers = 0;
-  for (auto lease : holders.root().get_array()) {
+  for (auto lease : holders.root()["holders"].get_array()) {
     const std::string id(lease["lease_id"].get_string().value());
     auto done = PostJson(cli, "/api/v2/concurrency_limits/decrement-with-lease",
                          R"({"lease_id":")" + id + R"("})");
@@ -268,7 +268,7 @@ TEST_CASE("Redis killed and restarted under load answers 503 and then resumes", 
   RequireStatus(tags, 200);
   Json tag_leases(tags->body);
   REQUIRE(tag_leases.valid());
-  for (auto lease : tag_leases.root().get_array()) {
+  for (auto lease : tag_leases.root()["holders"].get_array()) {
     // Whose run is in the lease: decrement that run.
     const std::string run(lease["holder"]["id"].get_string().value());
     RequireStatus(V1Decrement(*cli, R"(["hot"])", run), 200);
