@@ -178,7 +178,8 @@ std::string WaitingIncrement(const std::string& path, const std::string& name) {
          "Prefer: wait=10\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-TEST_CASE("the holders route counts renewals and lists the requests waiting in line", "[metrics][wait]") {
+TEST_CASE("the holders route counts renewals and lists the requests waiting in line",
+          "[metrics][wait]") {
   SlotdProcess server;
   auto cli = server.client();
   CreateV2Limit(*cli, "db", 1);
