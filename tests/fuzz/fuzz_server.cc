@@ -10,6 +10,7 @@
 #include "api/json/syntax_error_location.h"
 #include "api/prefect/body_parser.h"
 #include "api/prefect/responses.h"
+#include "api/ui/ui_page.h"
 
 namespace slotd::fuzz {
 namespace {
@@ -29,7 +30,7 @@ constexpr Micros kTickPerInput = std::chrono::milliseconds(1);
 }
 
 bool IsKnownStatus(int status) {
-  for (int known : {200, 201, 204, 307, 400, 404, 405, 409, 410, 422, 423, 500}) {
+  for (int known : {200, 201, 204, 304, 307, 400, 404, 405, 409, 410, 422, 423, 500}) {
     if (status == known) return true;
   }
   return false;
@@ -66,8 +67,8 @@ bool IsExposition(std::string_view body) {
 
 void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
   if (!IsKnownStatus(answer.status)) Finding("unexpected status", request, answer);
-  const bool bodyless = answer.status == 204 || answer.status == 307;
-  if (bodyless != answer.body.empty()) Finding("body vs 204/307", request, answer);
+  const bool bodyless = answer.status == 204 || answer.status == 304 || answer.status == 307;
+  if (bodyless != answer.body.empty()) Finding("body vs 204/304/307", request, answer);
   if ((answer.status == 307) != !answer.location.empty()) {
     Finding("Location vs 307", request, answer);
   }
@@ -83,8 +84,16 @@ void CheckAnswer(const ApiRequest& request, const ApiResponse& answer) {
     if (!answer.body.empty() && !IsValidJson(answer.body)) {
       Finding("body is not JSON", request, answer);
     }
+  } else if (request.method == "GET" && api::IsUiPath(request.path)) {
+    // The live page: exactly the embedded file api/ui answers for that path
+    // (ui_page_fuzzer checks those answers themselves), or its 304.
+    const api::UiAnswer page = api::AnswerUi(request.path, request.if_none_match);
+    if (answer.status != page.status || answer.content_type != page.content_type ||
+        answer.body != page.body || answer.extra_headers != page.headers) {
+      Finding("a page answer that is not api/ui's", request, answer);
+    }
   } else if (answer.status != 200 || !IsExposition(answer.body)) {
-    Finding("a non-JSON answer that is not a 200 exposition", request, answer);
+    Finding("a non-JSON answer that is not a 200 exposition or the page", request, answer);
   }
   if ((answer.status == 405) != !answer.allow.empty()) Finding("Allow vs 405", request, answer);
   if (!answer.retry_after.empty() && answer.status != 423) {
