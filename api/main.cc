@@ -200,11 +200,12 @@ int main(int argc, char** argv) {
       redis_store ? nullptr : OpenDataDir(options, engine_options, &data_dir_failed);
   if (data_dir_failed) return 1;
   std::unique_ptr<slotd::SlotEngine> memory_engine;
+  slotd::SlotEngine* local_engine = nullptr;  // the in-memory engine; none on Redis
   std::unique_ptr<slotd::MemorySlotStore> memory_store;
   if (!redis_store) {
     if (!store) memory_engine = std::make_unique<slotd::SlotEngine>(engine_options);
-    memory_store =
-        std::make_unique<slotd::MemorySlotStore>(store ? store->engine() : *memory_engine);
+    local_engine = store ? &store->engine() : memory_engine.get();
+    memory_store = std::make_unique<slotd::MemorySlotStore>(*local_engine);
   }
   slotd::SlotStore& engine =
       redis_store ? static_cast<slotd::SlotStore&>(*redis_store) : *memory_store;
@@ -219,8 +220,8 @@ int main(int argc, char** argv) {
   context.events = std::make_shared<slotd::api::EventRing>(options.event_ring);
   // The stream tells the in-memory engine's changes; on Redis, where other
   // processes change the limits too, there is none (its route is 404).
-  if (!redis_store) {
-    change_feed->Attach(store ? &store->engine() : memory_engine.get());
+  if (local_engine) {
+    change_feed->Attach(local_engine);
     change_feed->StartThread();
     context.change_feed = change_feed;
   }
