@@ -5,6 +5,8 @@
 #   redis1   one slotd on Redis (--store redis://);
 #   redis2   two slotd on the same Redis, each driven by a wrk of half the
 #            connections at the same time (their req/s summed);
+#   before   (with a BASELINE binary) one slotd of that binary on the same
+#            Redis: the store's change, side by side;
 #   lua      Redis's own Lua semaphore (bench/http/redis_semaphore.lua) from
 #            redis-benchmark: what the Redis store's floor would be without
 #            HTTP and without slotd's scripts;
@@ -13,7 +15,7 @@
 # store used Redis Functions) over the requests wrk counted, and the time
 # Redis spent in each (its usec per call, one slotd).
 #
-#   bench/http/redis_store.sh [SLOTD_BINARY]
+#   bench/http/redis_store.sh [SLOTD_BINARY [BASELINE_BINARY]]
 #
 # Settings (environment): DURATION=10 seconds a run, ROUNDS=3 (medians over
 # rounds; the order rotates round by round), CONNECTIONS=16, NICE, OUT_DIR
@@ -27,6 +29,7 @@ source bench/http/lib.sh
 trap bench_stop_all EXIT
 
 [[ $# -gt 0 ]] && SLOTD=$1
+BASELINE=${2:-}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -50,6 +53,12 @@ bench_start_slotd redis_a "$SLOTD" "$OUT_DIR" --store "$store_url"
 a_url=http://$BENCH_HOST:$bench_port
 bench_start_slotd redis_b "$SLOTD" "$OUT_DIR" --store "$store_url"
 b_url=http://$BENCH_HOST:$bench_port
+kinds=(memory redis1 redis2 lua)
+if [[ -n $BASELINE ]]; then
+  bench_start_slotd redis_before "$BASELINE" "$OUT_DIR" --store "$store_url"
+  before_url=http://$BENCH_HOST:$bench_port
+  kinds+=(before)
+fi
 
 create_cycle() {
   local got
@@ -76,13 +85,12 @@ check() {
 # Warm-up, and Redis's request count: its rate in a short run times DURATION.
 warm=$(bench_redis_semaphore "$store_port" "$sha" "$CONNECTIONS" 20000)
 lua_requests=$(awk -v r="$(field "$warm" rps)" -v d="$DURATION" 'BEGIN { printf "%d", r * d }')
-for url in "$memory_url" "$a_url" "$b_url"; do
+for url in "$memory_url" "$a_url" "$b_url" ${before_url:+"$before_url"}; do
   bench_wrk "$OUT_DIR/warm.txt" v2_cycle "$CONNECTIONS" 1 "$url" >/dev/null
 done
 
 : >"$OUT_DIR/runs.txt"
 half=$((CONNECTIONS / 2))
-kinds=(memory redis1 redis2 lua)
 for round in $(seq "$ROUNDS"); do
   for k in "${!kinds[@]}"; do
     kind=${kinds[$(((round - 1 + k) % ${#kinds[@]}))]}
@@ -92,9 +100,11 @@ for round in $(seq "$ROUNDS"); do
         line=$(bench_wrk "$raw" v2_cycle "$CONNECTIONS" "$DURATION" "$memory_url")
         check "$kind" "$line"
         ;;
-      redis1)
+      redis1 | before)
+        url=$a_url
+        [[ $kind == before ]] && url=$before_url
         read -r before before_us < <(store_calls)
-        line=$(bench_wrk "$raw" v2_cycle "$CONNECTIONS" "$DURATION" "$a_url")
+        line=$(bench_wrk "$raw" v2_cycle "$CONNECTIONS" "$DURATION" "$url")
         read -r after after_us < <(store_calls)
         check "$kind" "$line"
         line="$line round_trips=$(awk -v c=$((after - before)) -v n="$(requests_of "$raw")" \
@@ -143,20 +153,22 @@ awk -v out="$OUT_DIR/redis_store.txt" -v conns="$CONNECTIONS" -v rounds="$ROUNDS
     us[kind, k] = f["redis_us"]
   }
   END {
-    split("memory redis1 redis2 lua", order, " ")
+    split("memory redis1 redis2 lua before", order, " ")
     label["memory"] = "one slotd, in memory"
     label["redis1"] = "one slotd on Redis"
     label["redis2"] = "two slotd on the same Redis (summed)"
     label["lua"] = "Redis Lua semaphore (redis-benchmark)"
+    label["before"] = "one slotd on Redis, baseline binary"
     printf "v2 cycle, %d connections, %d rounds of %d s; medians\n\n", conns, rounds, duration
     printf "%-40s %10s %10s %12s\n", "", "req/s", "p99", "Redis trips"
-    for (o = 1; o <= 4; o++) {
+    for (o = 1; o <= 5; o++) {
       s = order[o]
+      if (!(s in n)) continue
       for (k = 1; k <= n[s]; k++) {
         a[k] = rps[s, k]; b[k] = p99[s, k]; c[k] = rt[s, k]; d[k] = us[s, k]
       }
       R[s] = median(a, n[s]); P[s] = median(b, n[s]); T[s] = median(c, n[s]); U[s] = median(d, n[s])
-      printf "%-40s %10.0f %8.2f ms %12s\n", label[s], R[s], P[s] / 1000, (s ~ /redis/ ? sprintf("%.2f", T[s]) : "-")
+      printf "%-40s %10.0f %8.2f ms %12s\n", label[s], R[s], P[s] / 1000, (s ~ /redis|before/ ? sprintf("%.2f", T[s]) : "-")
       printf "%s_rps=%.0f %s_p99_us=%d %s_round_trips=%s\n", s, R[s], s, P[s], s, T[s] > out
     }
     printf "\nRedis slotd / memory slotd = %.2f (target >= 0.5: %s)\n", R["redis1"] / R["memory"], (R["redis1"] / R["memory"] >= 0.5 ? "met" : "missed")
@@ -164,4 +176,8 @@ awk -v out="$OUT_DIR/redis_store.txt" -v conns="$CONNECTIONS" -v rounds="$ROUNDS
     printf "Redis time per store call, one slotd = %.2f us\n", U["redis1"]
     printf "redis1_us_per_call=%.2f\n", U["redis1"] > out
     printf "Redis slotd / Redis Lua semaphore = %.2f\n", R["redis1"] / R["lua"]
+    if ("before" in n) {
+      printf "Redis slotd / baseline Redis slotd = %.2f (Redis time per call %.2f us)\n", R["redis1"] / R["before"], U["before"]
+      printf "before_us_per_call=%.2f\n", U["before"] > out
+    }
   }' "$OUT_DIR/runs.txt"
