@@ -513,6 +513,10 @@ class SlotEngine {
   // appended to the sink). kTooManyLimits or kTooManyLeases, with the change
   // partly applied, if it passes this engine's caps; otherwise kOk.
   Status ApplyChange(const Change& change);
+  // Room for `count` more leases in the lease table's hash tables (not a
+  // reservation against --max-leases), so a replay of that many does not
+  // rehash them again and again; capped at the engine's max_leases.
+  void ReserveLeases(size_t count);
 
   // The limit an after-image describes as a read at `at` shows it (decay
   // applied), without looking the limit up: what a watcher reports.

@@ -1,6 +1,8 @@
 // Changes in and out: ApplyChange (replay of a journal or snapshot) and
 // ExportState (what a snapshot stores). See engine/change.h for why applying
 // after-images in order rebuilds the state.
+#include <algorithm>
+
 #include "engine/internal/engine_impl.h"
 
 namespace slotd {
@@ -29,6 +31,10 @@ Status SlotEngine::ApplyChange(const Change& change) {
                               nullptr);
   }
   return Status::kOk;
+}
+
+void SlotEngine::ReserveLeases(size_t count) {
+  impl_->leases.ReserveBuckets(std::min(count, impl_->options.max_leases));
 }
 
 void SlotEngine::Impl::ReplayDelete(const Uuid& limit_id) {

@@ -40,7 +40,7 @@ struct FrameRead {
   enum class Outcome {
     kOk,         // `payload` is the frame's payload; it takes `size` bytes
     kTruncated,  // the bytes end inside the frame (or its header)
-    kBadLength,  // the length is above kMaxPayloadBytes
+    kBadLength,  // the length is 0 or above kMaxPayloadBytes
     kBadCrc,     // the payload does not match its CRC
   };
   Outcome outcome = Outcome::kOk;
@@ -52,5 +52,16 @@ struct FrameRead {
 FrameRead ReadFrame(std::span<const uint8_t> bytes, bool check_crc = true);
 
 const char* FrameOutcomeName(FrameRead::Outcome outcome);
+
+// The whole frames at the start of `bytes` whose CRCs match, checked on two
+// threads when there are many (start-up checks every record of a journal
+// or snapshot before it applies them: the CRC was a fifth of a restart's
+// time): how many, and how many bytes they take. They end where the bytes
+// end or at the first frame ReadFrame does not find kOk.
+struct FramesChecked {
+  size_t frames = 0;
+  size_t bytes = 0;
+};
+FramesChecked CheckFrames(std::span<const uint8_t> bytes);
 
 }  // namespace slotd::durable

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,24 +99,34 @@ int WriteAll(int fd, std::string_view bytes) {
   return 0;
 }
 
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
+MappedFile::~MappedFile() {
+  if (size_ > 0) ::munmap(const_cast<char*>(data_), size_);
+}
+
+bool MappedFile::Open(const std::string& path, std::string* error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = ErrnoMessage(path, "cannot open", errno);
     return false;
   }
-  out->clear();
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      *error = ErrnoMessage(path, "cannot read", errno);
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    *error = ErrnoMessage(path, "cannot stat", errno);
+    ::close(fd);
+    return false;
+  }
+  const size_t size = static_cast<size_t>(status.st_size);
+  if (size > 0) {
+    // MAP_POPULATE: read ahead and map every page now, not a fault at a time.
+    void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (mapped == MAP_FAILED) {
+      *error = ErrnoMessage(path, "cannot map", errno);
       ::close(fd);
       return false;
     }
-    if (got == 0) break;
-    out->append(buffer, static_cast<size_t>(got));
+    ::madvise(mapped, size, MADV_SEQUENTIAL);
+    data_ = static_cast<const char*>(mapped);
+    size_ = size;
   }
   ::close(fd);
   return true;

@@ -90,15 +90,18 @@ bool Replayer::Run() {
 bool Replayer::LoadNewestSnapshot(const std::vector<uint64_t>& snapshots) {
   for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
     const std::string path = SnapshotPath(dir_, *it);
-    std::string bytes;
+    MappedFile file;
     std::string reason;
     size_t frames_end = 0;
-    if (!ReadWholeFile(path, &bytes, &reason) || !CheckSnapshot(bytes, *it, &frames_end, &reason)) {
+    uint64_t records = 0;
+    if (!file.Open(path, &reason) ||
+        !CheckSnapshot(file.bytes(), *it, &frames_end, &records, &reason)) {
       Log(path + ": ignoring this snapshot (" + reason + "); trying an older one");
       continue;
     }
-    std::span<const uint8_t> rest = Bytes(bytes).subspan(kFileHeaderBytes);
+    std::span<const uint8_t> rest = Bytes(file.bytes()).subspan(kFileHeaderBytes);
     rest = rest.first(frames_end - kFileHeaderBytes);
+    engine_->ReserveLeases(records);
     size_t offset = kFileHeaderBytes;
     while (!rest.empty()) {
       // CheckSnapshot read every frame and its CRC already.
@@ -115,8 +118,9 @@ bool Replayer::LoadNewestSnapshot(const std::vector<uint64_t>& snapshots) {
 
 bool Replayer::ReplayJournal(uint64_t number, bool last, bool* stop) {
   const std::string path = JournalPath(dir_, number);
-  std::string bytes;
-  if (!ReadWholeFile(path, &bytes, error_)) return false;
+  MappedFile file;
+  if (!file.Open(path, error_)) return false;
+  const std::string_view bytes = file.bytes();
   uint64_t header_number = 0;
   if (bytes.size() < kFileHeaderBytes && last) {
     // Created, but the crash came before its header was whole.
@@ -132,10 +136,16 @@ bool Replayer::ReplayJournal(uint64_t number, bool last, bool* stop) {
     return true;
   }
   std::span<const uint8_t> all = Bytes(bytes);
+  // Every CRC first (on two threads); the frames up to `checked_end` are
+  // then read without their CRC, and the first bad one, if any, is read
+  // again below to say what is wrong with it.
+  const FramesChecked checked = CheckFrames(all.subspan(kFileHeaderBytes));
+  const size_t checked_end = kFileHeaderBytes + checked.bytes;
+  engine_->ReserveLeases(checked.frames);
   size_t offset = kFileHeaderBytes;
   while (offset < all.size()) {
     const std::span<const uint8_t> rest = all.subspan(offset);
-    const FrameRead frame = ReadFrame(rest);
+    const FrameRead frame = ReadFrame(rest, /*check_crc=*/offset >= checked_end);
     if (frame.outcome != FrameRead::Outcome::kOk) {
       // Torn: the file ends inside this record, or it is the last one and
       // only its CRC is off, or only zeros follow (space the file system
@@ -205,7 +215,7 @@ void Replayer::SetAside(uint64_t first_journal, const std::vector<uint64_t>& jou
 
 }  // namespace
 
-bool CheckSnapshot(std::string_view bytes, uint64_t number, size_t* frames_end,
+bool CheckSnapshot(std::string_view bytes, uint64_t number, size_t* frames_end, uint64_t* records,
                    std::string* reason) {
   uint64_t header_number = 0;
   if (!ParseFileHeader(bytes, kSnapshotMagic, &header_number) || header_number != number) {
@@ -222,17 +232,14 @@ bool CheckSnapshot(std::string_view bytes, uint64_t number, size_t* frames_end,
     *reason = "truncated (no footer)";
     return false;
   }
-  std::span<const uint8_t> rest = Bytes(bytes.substr(kFileHeaderBytes, end - kFileHeaderBytes));
-  uint64_t seen = 0;
-  while (!rest.empty()) {
-    const FrameRead frame = ReadFrame(rest);
-    if (frame.outcome != FrameRead::Outcome::kOk) {
-      *reason =
-          std::string("record ") + std::to_string(seen) + ": " + FrameOutcomeName(frame.outcome);
-      return false;
-    }
-    rest = rest.subspan(frame.size);
-    ++seen;
+  const std::span<const uint8_t> rest =
+      Bytes(bytes.substr(kFileHeaderBytes, end - kFileHeaderBytes));
+  const FramesChecked checked = CheckFrames(rest);
+  const uint64_t seen = checked.frames;
+  if (checked.bytes < rest.size()) {
+    *reason = std::string("record ") + std::to_string(seen) + ": " +
+              FrameOutcomeName(ReadFrame(rest.subspan(checked.bytes)).outcome);
+    return false;
   }
   if (seen != count) {
     *reason =
@@ -240,6 +247,7 @@ bool CheckSnapshot(std::string_view bytes, uint64_t number, size_t* frames_end,
     return false;
   }
   *frames_end = end;
+  *records = count;
   return true;
 }
 

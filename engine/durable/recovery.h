@@ -38,8 +38,9 @@ struct RecoveryResult {
                            std::string* error);
 
 // Whether `bytes` are a complete snapshot numbered `number`; *frames_end is
-// where its frames end (the footer's offset). Used by Recover and the tests.
+// where its frames end (the footer's offset) and *records how many there
+// are. Used by Recover and the tests.
 [[nodiscard]] bool CheckSnapshot(std::string_view bytes, uint64_t number, size_t* frames_end,
-                                 std::string* reason);
+                                 uint64_t* records, std::string* reason);
 
 }  // namespace slotd::durable

@@ -27,6 +27,15 @@ LeaseTable::Shard& LeaseTable::ShardFor(const Uuid& id) const {
   return *shards_[h % shards_.size()];
 }
 
+void LeaseTable::ReserveBuckets(size_t count) {
+  // The ids are random: each shard gets about its share, and a little more.
+  const size_t per_shard = count / shards_.size() + count / shards_.size() / 16 + 1;
+  for (const auto& shard : shards_) {
+    MutexLock lock(&shard->mutex);
+    shard->entries.reserve(shard->entries.size() + per_shard);
+  }
+}
+
 void LeaseTable::Insert(LeaseSnapshot lease) {
   Shard& shard = ShardFor(lease.id);
   MutexLock lock(&shard.mutex);

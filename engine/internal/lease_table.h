@@ -60,6 +60,9 @@ class LeaseTable {
   [[nodiscard]] std::vector<LeaseSnapshot> TakeExpired(TimePoint now);
 
   size_t size() const;
+  // Grows the hash tables for `count` more leases (spread over the shards
+  // as the ids are), so inserting them rehashes nothing.
+  void ReserveBuckets(size_t count);
 
   // Copies the leases of shard `index` (< shard_count()) into *out, holding
   // only that shard's lock: a snapshot reads the table a shard at a time.

@@ -435,6 +435,18 @@ TEST_CASE("a torn last record is cut at start, with a log line, and the rest is 
         std::vector<std::string>{"after-cut", "damage-0", "damage-1"});
 }
 
+TEST_CASE("zeros after the last record (space allocated, never written) are cut at start",
+          "[durable]") {
+  TempDir dir;
+  const std::string journal = JournalOfLimits(dir.path(), 3);
+  WriteFile(JournalFile(dir.path(), 1), journal + std::string(4096, '\0'));
+  SlotdProcess server(WithArgs({"--data-dir", dir.path()}));
+  CHECK(LimitNames(*server.client()) ==
+        std::vector<std::string>{"damage-0", "damage-1", "damage-2"});
+  CHECK(server.stderr_text().find("cut a torn record at offset " +
+                                  std::to_string(journal.size())) != std::string::npos);
+}
+
 TEST_CASE(
     "a bad record in the middle refuses to start, naming the file and offset, unless "
     "--recover-to-damage",
