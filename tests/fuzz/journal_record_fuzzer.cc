@@ -8,7 +8,8 @@
 // finding) if a frame's reported size runs past the input or is not its
 // header plus its payload; if a decoded change does not encode to a payload
 // that decodes again to a change encoding to the same bytes (what replay
-// applies must be what was decoded); or on any sanitizer report.
+// applies must be what was decoded); if CheckFrames finds another good
+// prefix than the walk; or on any sanitizer report.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -55,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> input(data, size);
   CheckRoundTrip(input);
   size_t at = 0;
+  size_t frames = 0;
   while (at < size) {
     const FrameRead frame = ReadFrame(input.subspan(at));
     if (frame.outcome != FrameRead::Outcome::kOk) break;
@@ -64,6 +66,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     CheckRoundTrip(frame.payload);
     at += frame.size;
+    ++frames;
+  }
+  // CheckFrames (start-up's CRC pass) must find the same good prefix.
+  const slotd::durable::FramesChecked checked = slotd::durable::CheckFrames(input);
+  if (checked.frames != frames || checked.bytes != at) {
+    Finding("CheckFrames and a frame-by-frame walk disagree on the good frames");
   }
   return 0;
 }
