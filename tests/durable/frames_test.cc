@@ -60,8 +60,7 @@ TEST_CASE("CheckFrames finds the good prefix a frame-by-frame walk finds", "[dur
   }
   SECTION("a flipped payload byte, in either half and at the seam") {
     for (const size_t bad : {size_t{0}, size_t{1234}, offsets.size() / 2 - 1, offsets.size() / 2,
-                             offsets.size() / 2 + 1, offsets.size() * 3 / 4,
-                             offsets.size() - 1}) {
+                             offsets.size() / 2 + 1, offsets.size() * 3 / 4, offsets.size() - 1}) {
       std::string damaged = whole;
       damaged[offsets[bad] + kFrameHeaderBytes + 3] ^= 0x10;
       INFO("bad frame " << bad);
