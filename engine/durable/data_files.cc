@@ -124,7 +124,6 @@ bool MappedFile::Open(const std::string& path, std::string* error) {
       ::close(fd);
       return false;
     }
-    ::madvise(mapped, size, MADV_SEQUENTIAL);
     data_ = static_cast<const char*>(mapped);
     size_ = size;
   }
